@@ -1,0 +1,90 @@
+"""File-system helpers: where the cache lives, and writes that are all-or-nothing."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+__all__ = [
+    "CACHE_ENV",
+    "default_cache_dir",
+    "resolve_cache_dir",
+    "atomic_write_text",
+    "atomic_directory",
+    "sha256_file",
+    "stable_json",
+]
+
+#: Environment variable that overrides the default cache directory.
+CACHE_ENV = "REWRITE_BENCH_CACHE"
+
+
+def default_cache_dir() -> Path:
+    """``$REWRITE_BENCH_CACHE``, else ``$XDG_CACHE_HOME/rewrite-bench``, else ``~/.cache/rewrite-bench``."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "rewrite-bench"
+
+
+def resolve_cache_dir(cache_dir: str | os.PathLike[str] | None) -> Path:
+    """The cache directory to use: the explicit one if given, else :func:`default_cache_dir`."""
+    return Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+
+
+def stable_json(obj: Any) -> str:
+    """JSON with sorted keys and no whitespace variation: the form that gets hashed."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_directory(final: Path) -> Iterator[Path]:
+    """Yield a scratch directory that is renamed to ``final`` only if the block succeeds.
+
+    A crash or Ctrl-C leaves no ``final`` behind (the scratch directory is removed), so a
+    directory that exists is always complete. If another process created ``final`` first,
+    its copy is kept and ours is discarded.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    try:
+        yield scratch
+        try:
+            os.rename(scratch, final)
+        except OSError:
+            if not final.exists():
+                raise
+            shutil.rmtree(scratch, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
