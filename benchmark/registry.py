@@ -1,0 +1,68 @@
+"""Lazy tables of the registered tasks, baselines and rewriters.
+
+Each entry names its implementation as ``"module:attr"`` and is imported only when used,
+so ``bench --help`` and ``bench list`` never import scikit-learn, datasets or torch.
+Adding a member means adding its module and one line here.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from benchmark.types import BenchError
+
+__all__ = ["Entry", "TASKS", "MODELS", "REWRITERS", "lookup", "load_target", "suggest"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    target: str
+    """``"package.module:attr"`` of the implementation."""
+    description: str
+
+
+def _table(*entries: Entry) -> Mapping[str, Entry]:
+    return {entry.name: entry for entry in entries}
+
+
+TASKS: Mapping[str, Entry] = _table(
+    Entry("pair", "tasks.pair:TASK", "Is the candidate derived from the original? (pair scorer; AUROC)"),
+)
+
+MODELS: Mapping[str, Entry] = _table(
+    Entry("random", "baselines.random:RandomScorer", "Uniform score from a hash of the item's texts (chance level)"),
+    Entry("tfidf", "baselines.lexical:TfidfCosine", "Cosine of word TF-IDF vectors (IDF from train-split texts)"),
+    Entry("char-tfidf", "baselines.lexical:CharTfidfCosine", "Cosine of character 3-5-gram TF-IDF vectors (IDF from train-split texts)"),
+    Entry("shingle", "baselines.lexical:ShingleJaccard", "Jaccard similarity of word n-gram sets (n=3; --model-arg n=K)"),
+)
+
+REWRITERS: Mapping[str, Entry] = _table(
+    Entry("wordnet-spin", "rewriters.wordnet_spin:WordNetSpin", "Context-free WordNet synonym substitution (SpinBot style)"),
+    Entry("restructure", "rewriters.restructure:Restructure", "Sentence reordering, splits and merges within paragraphs"),
+)
+
+
+def suggest(name: str, choices: Mapping[str, Any] | list[str]) -> str:
+    """A " Did you mean: ...?" suffix for an unknown name, or "" if nothing is close."""
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f" Did you mean: {', '.join(close)}?" if close else ""
+
+
+def lookup(table: Mapping[str, Entry], name: str, kind: str) -> Entry:
+    """The entry called ``name``, or a :class:`BenchError` listing what exists."""
+    if name in table:
+        return table[name]
+    raise BenchError(
+        f"Unknown {kind} {name!r}.{suggest(name, table)} "
+        f"Known {kind}s: {', '.join(table)} (see `bench list`)."
+    )
+
+
+def load_target(target: str) -> Any:
+    """Import ``"module:attr"`` and return the attribute."""
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attr)

@@ -1,0 +1,148 @@
+"""The ``pair`` task: given an original and a candidate, is the candidate derived from it?
+
+For every original of a split, with ``k`` rewrites of it:
+
+* ``k`` positives: (original, each of its rewrites);
+* ``k`` negatives in three kinds of (about) equal share, so that no single cue wins:
+  ``unrelated`` (a random other original, not among its nearest neighbours),
+  ``same-topic`` (its nearest other originals by TF-IDF cosine: different texts on the
+  same topic), and ``rewrite-of-other`` (rewrites of its nearest neighbour: the candidate
+  looks spun but is derived from another text).
+
+All neighbours and random draws stay inside the split, so no text crosses splits.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+from typing import Any, Sequence
+
+import numpy as np
+
+from benchmark.metrics import SliceSpec
+from benchmark.text import words
+from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
+
+__all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_neighbours"]
+
+METADATA = TaskMetadata(
+    name="pair",
+    version="1.0",
+    description="Is the candidate derived from the original? Higher score = derived.",
+    main_score="auroc",
+    inputs=("original", "candidate"),
+    model_method="score_pairs",
+    slices=(
+        SliceSpec("rewriter", "positive"),
+        SliceSpec("strength", "positive"),
+        SliceSpec("negative_kind", "negative"),
+        SliceSpec("domain", "both"),
+        SliceSpec("length", "both"),
+    ),
+)
+
+#: How many nearest neighbours an ``unrelated`` candidate must not be among.
+UNRELATED_EXCLUDE_TOP = 10
+
+
+def length_bucket(text: str) -> str:
+    """``short`` (< 200 words), ``medium`` (< 500) or ``long``."""
+    n = len(words(text))
+    return "short" if n < 200 else "medium" if n < 500 else "long"
+
+
+def _rng(seed: int, *parts: str) -> random.Random:
+    digest = hashlib.sha256(":".join((str(seed), *parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def nearest_neighbours(texts: Sequence[str], k: int) -> list[list[int]]:
+    """For each text, the indices of its ``k`` most TF-IDF-similar other texts, best first.
+
+    Similarities are rounded before ranking and ties go to the lower index, so the result
+    does not depend on floating-point noise across machines.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(texts) < 2:
+        return [[] for _ in texts]
+    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    sims = np.round((matrix @ matrix.T).toarray(), 6)
+    np.fill_diagonal(sims, -np.inf)
+    k = min(k, len(texts) - 1)
+    index = np.arange(len(texts))
+    # lexsort: last key is primary -> sort by -similarity, then by index.
+    return [np.lexsort((index, -row))[:k].tolist() for row in sims]
+
+
+def _row(item_id: str, original: Original, candidate_text: str, candidate_id: str, label: int,
+         rewriter: str, strength: str, negative_kind: str) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "original_id": original.id,
+        "candidate_id": candidate_id,
+        "original": original.text,
+        "candidate": candidate_text,
+        "label": label,
+        "domain": original.domain,
+        "rewriter": rewriter,
+        "strength": strength,
+        "negative_kind": negative_kind,
+        "length": length_bucket(original.text),
+    }
+
+
+def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]], seed: int) -> list[dict[str, Any]]:
+    neighbours = nearest_neighbours([o.text for o in originals], UNRELATED_EXCLUDE_TOP)
+    rows: list[dict[str, Any]] = []
+    for i, original in enumerate(originals):
+        own = rewrites_of.get(original.id, [])
+        if not own:
+            continue
+        rng = _rng(seed, "pair", original.id)
+        for rw in own:
+            rows.append(_row(f"{original.id}|pos|{rw.id}", original, rw.text, rw.id, 1,
+                             rw.rewriter, rw.strength, "none"))
+
+        per_kind = max(1, len(own) // 3)
+        near = neighbours[i]
+        # same-topic: the nearest other originals.
+        for j in near[:per_kind]:
+            other = originals[j]
+            rows.append(_row(f"{original.id}|same-topic|{other.id}", original, other.text, other.id, 0,
+                             "none", "none", "same-topic"))
+        # rewrite-of-other: rewrites of the nearest neighbour (it must have some).
+        n_other = len(own) - 2 * per_kind
+        donor = next((originals[j] for j in near if rewrites_of.get(originals[j].id)), None)
+        if donor is not None and n_other > 0:
+            donor_rewrites = rewrites_of[donor.id]
+            for rw in rng.sample(donor_rewrites, min(n_other, len(donor_rewrites))):
+                rows.append(_row(f"{original.id}|rewrite-of-other|{rw.id}", original, rw.text, rw.id, 0,
+                                 rw.rewriter, rw.strength, "rewrite-of-other"))
+        # unrelated: random originals that are neither itself nor among its nearest
+        # neighbours (fewer excluded in tiny splits, so a pool remains).
+        n_excluded = max(per_kind + 1, min(UNRELATED_EXCLUDE_TOP, len(originals) // 4))
+        excluded = set(near[:n_excluded]) | {i}
+        pool = [j for j in range(len(originals))
+                if j not in excluded and originals[j].source_doc != original.source_doc]
+        for j in rng.sample(pool, min(per_kind, len(pool))):
+            other = originals[j]
+            rows.append(_row(f"{original.id}|unrelated|{other.id}", original, other.text, other.id, 0,
+                             "none", "none", "unrelated"))
+    rows.sort(key=lambda row: row["id"])
+    return rows
+
+
+def build_pair_items(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int) -> dict[str, list[dict[str, Any]]]:
+    """The labelled pair items of every split, each list sorted by item id."""
+    rewrites_of: dict[str, list[Rewrite]] = defaultdict(list)
+    for rw in sorted(rewrites, key=lambda r: r.id):
+        rewrites_of[rw.source_id].append(rw)
+    by_split: dict[str, list[Original]] = defaultdict(list)
+    for original in sorted(originals, key=lambda o: o.id):
+        by_split[original.split].append(original)
+    return {split: _split_items(by_split[split], rewrites_of, seed) for split in SPLITS}
+
+
+TASK = Task(metadata=METADATA, build_items=build_pair_items)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmark.build import BuildConfig, load_or_build, verify
+from benchmark.types import SPLITS
+from conftest import SMALL
+
+
+def test_small_build_contents(small_data):
+    originals = small_data.originals()
+    assert set(originals["split"]) == set(SPLITS)
+    rewrites = small_data.rewrites()
+    assert set(rewrites["rewriter"]) == {"wordnet-spin", "restructure"}
+    assert set(rewrites["strength"]) == {"light", "medium", "heavy"}
+    by_id = dict(zip(originals["id"], originals["text"]))
+    for row in rewrites:
+        assert row["text"] != by_id[row["source_id"]]
+        assert 0.0 <= row["ngram5_overlap"] < 1.0 and row["params"].startswith("{")
+    pair = small_data.task("pair")
+    split_of = dict(zip(originals["id"], originals["split"]))
+    for split in SPLITS:
+        rows = pair[split]
+        assert sum(rows["label"]) * 2 == len(rows)  # balanced
+        assert all(split_of[i] == split for i in rows["original_id"])
+    card = (small_data.path / "README.md").read_text()
+    assert card.startswith("---\n") and "CC BY-SA" in card and small_data.fingerprint in card
+
+
+def test_second_load_reuses_the_cache(small_cache, small_data, monkeypatch):
+    import benchmark.build as build
+
+    monkeypatch.setattr(build, "_build", lambda *a, **k: pytest.fail("rebuilt an intact cache"))
+    again = load_or_build(small_cache, BuildConfig(max_originals=SMALL), progress=False)
+    assert again.fingerprint == small_data.fingerprint
+
+
+def test_rebuild_is_identical_and_corruption_is_detected(tmp_path, small_data, capsys):
+    fresh = load_or_build(tmp_path, BuildConfig(max_originals=SMALL), progress=False)
+    assert fresh.fingerprint == small_data.fingerprint  # determinism across builds
+    assert fresh.task_fingerprints == small_data.task_fingerprints
+
+    arrow = next((fresh.path / "tasks" / "pair" / "test").glob("*.arrow"))
+    data = bytearray(arrow.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    arrow.write_bytes(bytes(data))
+    assert "does not match its checksum" in verify(fresh.path)
+    rebuilt = load_or_build(tmp_path, BuildConfig(max_originals=SMALL), progress=False)
+    assert "rebuilding" in capsys.readouterr().err
+    assert verify(rebuilt.path) is None and rebuilt.fingerprint == small_data.fingerprint
+
+    (rebuilt.path / "manifest.json").unlink()  # as a crash mid-write would leave it
+    assert "partial" in verify(rebuilt.path)
+    assert load_or_build(tmp_path, BuildConfig(max_originals=SMALL), progress=False).fingerprint == small_data.fingerprint
+
+
+def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
+    import benchmark.card
+
+    def explode(*args, **kwargs):  # fails after the datasets were written to the scratch dir
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(benchmark.card, "render_card", explode)
+    with pytest.raises(RuntimeError, match="boom"):
+        load_or_build(tmp_path, BuildConfig(max_originals=1), progress=False)
+    assert list((tmp_path / "data").iterdir()) == []
+
+
+def test_different_config_different_key(tmp_path):
+    from benchmark.build import config_key, describe_config
+
+    assert config_key(describe_config(BuildConfig())) != config_key(describe_config(BuildConfig(max_originals=2)))
+    assert config_key(describe_config(BuildConfig())) == config_key(describe_config(BuildConfig()))

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from benchmark.types import Original, Rewrite
+from tasks.pair import build_pair_items, length_bucket, nearest_neighbours
+
+TOPICS = {
+    "fire": "bushfire firefighters blaze homes evacuated winds crews burning",
+    "cricket": "cricket batsman wicket innings bowler century test match",
+    "bank": "reserve bank interest rates inflation economy lending mortgage",
+    "flood": "flood river rain levee evacuated water rising emergency",
+}
+
+
+def _original(i: int, topic: str, split: str) -> Original:
+    text = f"Story {i} about {topic}. " + " ".join([TOPICS[topic]] * 3) + f" unique{i}"
+    return Original(id=f"o{i:02d}", domain="news" if i % 2 else "encyclopedia",
+                    source_doc=f"doc{i:02d}", split=split, text=text)
+
+
+def _rewrites(original: Original) -> list[Rewrite]:
+    return [Rewrite(id=f"{original.id}~spin~{s}", source_id=original.id, rewriter="spin", rewriter_version="1",
+                    strength=s, params="{}", seed=0, text=original.text.replace("Story", f"Tale {s}"),
+                    ngram5_overlap=0.5, word_change_rate=0.1, length_ratio=1.0)
+            for s in ("light", "medium", "heavy")]
+
+
+def _corpus():
+    topics = list(TOPICS)
+    originals = [_original(i, topics[i % 4], ("train", "dev", "test")[i % 3]) for i in range(24)]
+    rewrites = [rw for o in originals for rw in _rewrites(o)]
+    return originals, rewrites
+
+
+def test_items_are_balanced_and_labelled():
+    originals, rewrites = _corpus()
+    items = build_pair_items(originals, rewrites, seed=0)
+    for split, rows in items.items():
+        labels = Counter(row["label"] for row in rows)
+        assert labels[1] == labels[0] == 3 * 8, split  # 8 originals x 3 rewrites, as many negatives
+        kinds = Counter(row["negative_kind"] for row in rows if row["label"] == 0)
+        assert kinds == {"unrelated": 8, "same-topic": 8, "rewrite-of-other": 8}
+        for row in rows:
+            if row["label"] == 1:
+                assert row["candidate_id"].startswith(row["original_id"] + "~")
+            else:
+                assert not row["candidate_id"].startswith(row["original_id"])
+        assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+        assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_no_text_crosses_splits():
+    originals, rewrites = _corpus()
+    split_of = {o.id: o.split for o in originals}
+    for split, rows in build_pair_items(originals, rewrites, seed=0).items():
+        for row in rows:
+            assert split_of[row["original_id"]] == split
+            assert split_of[row["candidate_id"].split("~")[0]] == split
+
+
+def test_same_topic_is_the_nearest_and_unrelated_is_not():
+    originals, rewrites = _corpus()
+    rows = build_pair_items(originals, rewrites, seed=0)["test"]
+    topic_of = {o.id: o.text.split()[3].rstrip(".") for o in originals}
+    for row in rows:
+        other = row["candidate_id"].split("~")[0]
+        if row["negative_kind"] in ("same-topic", "rewrite-of-other"):
+            assert topic_of[other] == topic_of[row["original_id"]]
+        if row["negative_kind"] == "rewrite-of-other":
+            assert row["rewriter"] == "spin"
+
+
+def test_build_is_deterministic_and_seeded():
+    originals, rewrites = _corpus()
+    assert build_pair_items(originals, rewrites, 0) == build_pair_items(list(reversed(originals)), rewrites, 0)
+    assert build_pair_items(originals, rewrites, 0) != build_pair_items(originals, rewrites, 1)
+
+
+def test_nearest_neighbours_break_ties_by_index():
+    assert nearest_neighbours(["alpha beta", "alpha beta", "alpha beta", "gamma delta"], 2) == [[1, 2], [0, 2], [0, 1], [0, 1]]
+
+
+def test_length_bucket():
+    assert length_bucket("word " * 10) == "short"
+    assert length_bucket("word " * 300) == "medium"
+    assert length_bucket("word " * 600) == "long"
