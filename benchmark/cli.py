@@ -1,0 +1,208 @@
+"""The ``bench`` command line: list, build, eval, leaderboard.
+
+Only argparse and the lazy registry are imported at start-up, so ``bench --help`` is instant;
+each command imports what it needs when it runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from benchmark import __version__
+from benchmark.types import BenchError
+
+__all__ = ["main", "build_parser"]
+
+_EPILOG = """\
+examples:
+  bench list                                   registered tasks and models
+  bench build                                  build the data (cached) and print its fingerprint
+  bench eval --model tfidf                     score a baseline on every task (test split)
+  bench eval --model mypkg.scorers:score       score your own function f(originals, candidates)
+  bench eval --model shingle --model-arg n=5 --limit 200
+  bench leaderboard                            regenerate leaderboard.md from results/
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
+
+def _add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir", metavar="DIR", default=None,
+                        help="where built data are cached (default: $REWRITE_BENCH_CACHE or ~/.cache/rewrite-bench)")
+    parser.add_argument("--max-originals", metavar="N", type=int, default=None,
+                        help="build a small benchmark with at most N originals per split and domain "
+                             "(smoke runs; such results never enter the leaderboard)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bench", formatter_class=_Formatter, epilog=_EPILOG,
+        description="RewriteBench: evaluate text-rewrite (article spinning) detectors.")
+    parser.add_argument("--version", action="version", version=f"rewrite-bench {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("list", help="list the registered tasks, models and rewriters", formatter_class=_Formatter,
+                        epilog="example:\n  bench list")
+
+    build = commands.add_parser("build", help="build the benchmark data (or find it cached)", formatter_class=_Formatter,
+                                epilog="examples:\n  bench build\n  bench build --cache-dir /tmp/rb --max-originals 5")
+    _add_data_args(build)
+
+    ev = commands.add_parser("eval", help="score a model on the benchmark's tasks", formatter_class=_Formatter,
+                             epilog="examples:\n  bench eval --model tfidf\n"
+                                    "  bench eval --model char-tfidf --task pair --output-dir my-results\n"
+                                    "  bench eval --model mypkg.scorers:MyScorer --model-arg threshold=0.3\n"
+                                    "  bench eval --model shingle --limit 200 --batch-size 16")
+    ev.add_argument("--model", required=True, metavar="MODEL",
+                    help="a registered baseline (see `bench list`) or package.module:attr naming a function "
+                         "f(originals, candidates) -> list[float], an object with score_pairs(...), or a class")
+    ev.add_argument("--task", action="append", metavar="TASK", default=None,
+                    help="task to run (repeatable; default: every task the model supports)")
+    ev.add_argument("--split", default="test", choices=("train", "dev", "test"), help="split to evaluate")
+    ev.add_argument("--limit", type=int, metavar="N", default=None,
+                    help="score only N items (a stable subset); such runs never enter the leaderboard")
+    ev.add_argument("--batch-size", type=int, metavar="N", default=64, help="items per model call")
+    ev.add_argument("--output-dir", metavar="DIR", default="results", help="where results are written")
+    ev.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
+                    help="option passed to the model (repeatable; values parsed as JSON when possible)")
+    _add_data_args(ev)
+
+    board = commands.add_parser("leaderboard", help="regenerate leaderboard.md from results", formatter_class=_Formatter,
+                                epilog="example:\n  bench leaderboard --results results --out leaderboard.md")
+    board.add_argument("--results", metavar="DIR", default="results", help="results directory to read")
+    board.add_argument("--out", metavar="FILE", default="leaderboard.md", help="markdown file to write")
+    return parser
+
+
+def _cmd_list() -> int:
+    from benchmark.registry import MODELS, REWRITERS, TASKS
+
+    for title, table in (("tasks", TASKS), ("models", MODELS), ("rewriters", REWRITERS)):
+        print(f"{title}:")
+        width = max(len(name) for name in table)
+        for entry in table.values():
+            print(f"  {entry.name:<{width}}  {entry.description}")
+    return 0
+
+
+def _load_data(args: argparse.Namespace) -> Any:
+    from benchmark.build import BuildConfig, load_or_build
+    from benchmark.io import resolve_cache_dir
+
+    if args.max_originals is not None and args.max_originals < 1:
+        raise BenchError(f"--max-originals must be >= 1, got {args.max_originals}.")
+    return load_or_build(resolve_cache_dir(args.cache_dir), BuildConfig(max_originals=args.max_originals))
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    data = _load_data(args)
+    print(f"data: {data.path}")
+    for name, fingerprint in sorted(data.task_fingerprints.items()):
+        print(f"task {name}: {fingerprint}")
+    print(f"fingerprint: {data.fingerprint}")
+    return 0
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _summary_table(results: Sequence[Mapping[str, Any]]) -> str:
+    lines = ["| task | split | n (+/-) | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        m = r["metrics"]
+        lo, hi = m.get("auroc_ci95") or (None, None)
+        lines.append(f"| {r['task']['name']} | {r['task']['split']}{' (limited)' if r['limited'] else ''} | "
+                     f"{r['n']['positive']}/{r['n']['negative']} | {_fmt(m['auroc'])} [{_fmt(lo)}, {_fmt(hi)}] | "
+                     f"{_fmt(m['ap'])} | {_fmt(m['tpr_at_1pct_fpr'])} | {_fmt(m['tpr_at_5pct_fpr'])} | "
+                     f"{_fmt(m['f1'])} | {_fmt(m['accuracy'])} |")
+    return "\n".join(lines)
+
+
+def _slice_table(result: Mapping[str, Any]) -> str:
+    lines = [f"Slices of task {result['task']['name']}:", "",
+             "| slice | value | n (+/-) | AUROC | AP | TPR@5%FPR | F1 |", "|---|---|---|---|---|---|---|"]
+    for row in result["slices"]:
+        lines.append(f"| {row['slice']} | {row['value']} | {row['n_positive']}/{row['n_negative']} | "
+                     f"{_fmt(row['auroc'])} | {_fmt(row['ap'])} | {_fmt(row['tpr_at_5pct_fpr'])} | {_fmt(row['f1'])} |")
+    return "\n".join(lines)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from benchmark.models import parse_model_args, resolve_model
+    from benchmark.registry import TASKS, load_target, lookup
+    from benchmark.results import write_result
+    from benchmark.runner import evaluate_task
+
+    # Resolve names first, so a typo fails before any building or scoring.
+    task_names = args.task or list(TASKS)
+    tasks = [load_target(lookup(TASKS, name, "task").target).metadata for name in dict.fromkeys(task_names)]
+    model = resolve_model(args.model, parse_model_args(args.model_arg))
+    runnable = [t for t in tasks if model.supports(t)]
+    for task in tasks:
+        if task not in runnable:
+            print(f"skipping task {task.name!r}: model {model.name!r} has no {task.model_method}().", file=sys.stderr)
+    if not runnable:
+        raise BenchError(f"model {args.model!r} supports none of the tasks {[t.name for t in tasks]}.")
+
+    data = _load_data(args)
+    output_dir = Path(args.output_dir)
+    results, paths = [], []
+    for task in runnable:
+        outcome = evaluate_task(model, task, data, split=args.split, limit=args.limit, batch_size=args.batch_size)
+        paths.append(write_result(output_dir, outcome.result, outcome.predictions))
+        results.append(outcome.result)
+
+    print(f"model: {model.name}" + (f" {model.args}" if model.args else ""))
+    print(f"data fingerprint: {data.fingerprint}")
+    print()
+    print(_summary_table(results))
+    for result in results:
+        print()
+        print(_slice_table(result))
+    print()
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_leaderboard(args: argparse.Namespace) -> int:
+    from benchmark.io import atomic_write_text
+    from benchmark.leaderboard import render_leaderboard
+    from benchmark.results import load_results
+
+    records = load_results(Path(args.results))
+    text = render_leaderboard(records, source=f"{Path(args.results).as_posix().rstrip('/')}/")
+    atomic_write_text(Path(args.out), text)
+    print(f"wrote {args.out} from {len(records)} results files")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 model failure, 2 usage or data error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list()
+        if args.command == "build":
+            return _cmd_build(args)
+        if args.command == "eval":
+            return _cmd_eval(args)
+        return _cmd_leaderboard(args)
+    except BenchError as error:
+        from benchmark.runner import ModelError
+
+        print(f"error: {error}", file=sys.stderr)
+        return 1 if isinstance(error, ModelError) else 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Results files: one JSON per (model, task) plus its raw predictions as JSONL.
+
+Layout: ``<output-dir>/<model-slug>/<task>.json`` and ``<task>.predictions.jsonl`` beside it.
+Both are written atomically, predictions first, so a results file always has its predictions.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from benchmark.io import atomic_write_text
+from benchmark.runner import SCHEMA_VERSION
+from benchmark.types import BenchError
+
+__all__ = ["write_result", "load_results", "result_path"]
+
+
+def result_path(output_dir: Path, model_slug: str, task: str) -> Path:
+    return output_dir / model_slug / f"{task}.json"
+
+
+def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable[Mapping[str, Any]]) -> Path:
+    """Write the predictions, then the results file that points to them; return its path."""
+    path = result_path(output_dir, result["model"]["slug"], result["task"]["name"])
+    lines = "".join(json.dumps({"id": p["id"], "score": p["score"]}) + "\n" for p in predictions)
+    predictions_path = path.with_name(f"{result['task']['name']}.predictions.jsonl")
+    record = dict(result)
+    record["predictions"] = {"file": predictions_path.name,
+                             "sha256": hashlib.sha256(lines.encode("utf-8")).hexdigest()}
+    try:
+        atomic_write_text(predictions_path, lines)
+        atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    except OSError as error:
+        raise BenchError(f"could not write results to {path}: {error}. Choose a writable --output-dir.") from error
+    return path
+
+
+def load_results(results_dir: Path) -> list[dict[str, Any]]:
+    """Every results file under ``results_dir`` (sorted by path), each checked for its schema."""
+    if not results_dir.is_dir():
+        raise BenchError(f"results directory {results_dir} does not exist; run `bench eval` first "
+                         f"or pass --results DIR.")
+    records = []
+    for path in sorted(results_dir.glob("*/*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise BenchError(f"results file {path} is not valid JSON ({error}); delete it or re-run its eval.") from error
+        version = record.get("schema_version") if isinstance(record, dict) else None
+        if version != SCHEMA_VERSION:
+            raise BenchError(f"results file {path} has schema_version {version!r}, this bench reads "
+                             f"{SCHEMA_VERSION}; re-run its eval with this version.")
+        record["_path"] = str(path)
+        records.append(record)
+    return records

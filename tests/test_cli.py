@@ -1,0 +1,92 @@
+"""The command line end to end, on the small build shared by the fast tests."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from benchmark.cli import main
+from conftest import SMALL
+
+
+@pytest.fixture()
+def run(small_cache, small_data, tmp_path, capsys):
+    """Call ``bench`` in-process with the small build; returns (exit code, stdout, stderr)."""
+    def _run(*argv: str):
+        code = main([*argv, "--cache-dir", str(small_cache), "--max-originals", str(SMALL)]
+                    if argv[0] in ("eval", "build") else list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return _run
+
+
+def test_help_is_light():
+    # `bench --help` must not import the heavy libraries.
+    code = ("import sys, benchmark.cli as c\n"
+            "try: c.main(['--help'])\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('datasets', 'torch', 'transformers', 'sklearn', 'evaluate') if m in sys.modules]\n"
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_list(run):
+    code, out, _ = run("list")
+    assert code == 0
+    for name in ("pair", "random", "tfidf", "char-tfidf", "shingle", "wordnet-spin", "restructure"):
+        assert f"  {name} " in out
+
+
+def test_build_prints_fingerprint(run, small_data):
+    code, out, _ = run("build")
+    assert code == 0 and f"fingerprint: {small_data.fingerprint}" in out.splitlines()
+
+
+def test_eval_writes_results_and_predictions(run, tmp_path, small_data):
+    code, out, _ = run("eval", "--model", "tfidf", "--output-dir", str(tmp_path))
+    assert code == 0
+    result = json.loads((tmp_path / "tfidf" / "pair.json").read_text())
+    for key in ("schema_version", "bench_version", "task", "model", "n", "metrics", "slices", "runtime_s"):
+        assert key in result
+    assert result["task"] | {} == {"name": "pair", "version": "1.0", "split": "test",
+                                   "fingerprint": small_data.task_fingerprints["pair"], "main_score": "auroc"}
+    lines = (tmp_path / "tfidf" / "pair.predictions.jsonl").read_text().splitlines()
+    assert len(lines) == result["n"]["positive"] + result["n"]["negative"]
+    assert set(json.loads(lines[0])) == {"id", "score"}
+    assert "| pair | test |" in out and f"wrote {tmp_path / 'tfidf' / 'pair.json'}" in out
+
+
+def test_eval_user_function(run, tmp_path, monkeypatch):
+    (tmp_path / "spin_scorer.py").write_text(textwrap.dedent("""
+        def score(originals, candidates):
+            return [len(set(o.split()) & set(c.split())) / (1 + len(set(c.split()))) for o, c in zip(originals, candidates)]
+        def broken(originals, candidates):
+            return [0.5] * (len(originals) - 1)
+    """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, _, _ = run("eval", "--model", "spin_scorer:score", "--output-dir", "out")
+    assert code == 0 and (tmp_path / "out" / "spin_scorer_score" / "pair.json").exists()
+    code, _, err = run("eval", "--model", "spin_scorer:broken", "--output-dir", "out2")
+    assert code == 1 and "spin_scorer:broken" in err and "'pair'" in err
+    assert not (tmp_path / "out2").exists()  # nothing written on a model error
+
+
+def test_unknown_names_suggest(run, tmp_path):
+    code, _, err = run("eval", "--model", "tfidff", "--output-dir", str(tmp_path))
+    assert code == 2 and "Did you mean: tfidf" in err
+    code, _, err = run("eval", "--model", "tfidf", "--task", "pairs", "--output-dir", str(tmp_path))
+    assert code == 2 and "Did you mean: pair" in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_limited_run_is_marked_and_left_out_of_leaderboard(run, tmp_path):
+    code, _, _ = run("eval", "--model", "random", "--limit", "20", "--output-dir", str(tmp_path / "res"))
+    assert code == 0
+    result = json.loads((tmp_path / "res" / "random" / "pair.json").read_text())
+    assert result["limited"] is True and result["n"]["positive"] + result["n"]["negative"] == 20
+    code, _, _ = run("leaderboard", "--results", str(tmp_path / "res"), "--out", str(tmp_path / "lb.md"))
+    text = (tmp_path / "lb.md").read_text()
+    assert code == 0 and "do not edit by hand" in text and "| 1 | random" not in text

@@ -1,0 +1,48 @@
+"""Slow end-to-end checks on the full default build (`pytest -m slow`; CI runs them).
+
+They prove the committed results and leaderboard are reproducible from a fresh build.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmark.build import BuildConfig, load_or_build
+from benchmark.cli import main
+from benchmark.io import resolve_cache_dir
+from benchmark.results import load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def full_data():
+    return load_or_build(resolve_cache_dir(None), BuildConfig(), progress=False)
+
+
+def test_default_build_has_the_promised_size(full_data):
+    test = full_data.task("pair")["test"]
+    labels = test["label"]
+    assert sum(labels) >= 2000 and len(labels) - sum(labels) >= 2000
+    for split in ("train", "dev"):
+        assert len(full_data.task("pair")[split]) > 0
+
+
+def test_committed_results_are_from_this_build(full_data):
+    records = load_results(ROOT / "results")
+    assert records, "results/ is empty"
+    for record in records:
+        assert record["task"]["fingerprint"] == full_data.task_fingerprints[record["task"]["name"]], record["_path"]
+        assert record["data"]["fingerprint"] == full_data.fingerprint, record["_path"]
+
+
+def test_full_eval_reproduces_committed_tfidf(full_data, tmp_path, capsys):
+    assert main(["eval", "--model", "tfidf", "--output-dir", str(tmp_path), "--batch-size", "7"]) == 0
+    fresh = json.loads((tmp_path / "tfidf" / "pair.json").read_text())
+    committed = json.loads((ROOT / "results" / "tfidf" / "pair.json").read_text())
+    assert fresh["metrics"] == pytest.approx(committed["metrics"], abs=1e-9)
+    assert fresh["slices"] == committed["slices"]
+    assert fresh["predictions"]["sha256"] == committed["predictions"]["sha256"]
