@@ -15,9 +15,6 @@ dependency scan reads one module name per import line.
 """
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import datasets
@@ -60,37 +57,13 @@ Examples:
 """
 
 
-def _checkout_root() -> Path | None:
-    """The source tree holding ``benchmark/metrics.py`` that this script came from, if known."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[2]] if len(here.parents) > 2 else []
-    # evaluate records where it copied this script from in a JSON file beside the copy.
-    meta = here.with_suffix(".json")
-    if meta.is_file():
-        try:
-            original = json.loads(meta.read_text(encoding="utf-8"))["original file path"]
-            candidates.insert(0, Path(original).resolve().parents[2])
-        except (OSError, ValueError, KeyError, IndexError, TypeError):
-            pass
-    for root in candidates:
-        if (root / "benchmark" / "metrics.py").is_file():
-            return root
-    return None
-
-
 def _metrics_module() -> ModuleType:
-    """``benchmark.metrics``: installed, or else from the checkout this script belongs to."""
+    """``benchmark.metrics`` from the installed RewriteBench package."""
     try:
         from benchmark import metrics
     except ImportError:
-        root = _checkout_root()
-        if root is None:
-            raise ImportError(
-                "the rewrite_detection metric needs the RewriteBench package 'benchmark'; "
-                "install it (pip install -e <repo>) or put the repository root on sys.path"
-            ) from None
-        sys.path.insert(0, str(root))
-        from benchmark import metrics
+        raise ImportError("the rewrite_detection metric needs the RewriteBench package 'benchmark': "
+                          "install it with `pip install -e <repository>`") from None
     return metrics
 
 
