@@ -62,7 +62,12 @@ class TfidfCosine:
         return self._tfidf.transform(self._hasher.transform(texts))
 
     def score_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> list[float]:
-        left, right = self._vectors(originals), self._vectors(candidates)
+        # An original recurs in many pairs: vectorise each distinct text once. A text's vector
+        # never depends on the others, so scores are the same whatever the batch.
+        index = {text: i for i, text in enumerate(dict.fromkeys([*originals, *candidates]))}
+        vectors = self._vectors(list(index))
+        left = vectors[[index[t] for t in originals]]
+        right = vectors[[index[t] for t in candidates]]
         return np.asarray(left.multiply(right).sum(axis=1)).ravel().tolist()
 
 

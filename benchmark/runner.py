@@ -36,6 +36,11 @@ THRESHOLD_SPLIT: dict[str, str | None] = {"test": "dev", "dev": "train", "train"
 
 _MAX_IDS_SHOWN = 10
 
+#: Bootstrap resamples for the headline AUROC interval and for each slice's interval (the
+#: slices are many and secondary, so fewer; both are recorded in the results file).
+MAIN_RESAMPLES = 1000
+SLICE_RESAMPLES = 200
+
 
 class ModelError(BenchError):
     """The model failed or returned unusable scores."""
@@ -78,14 +83,20 @@ def _validate(raw: Any, ids: Sequence[str], where: str) -> np.ndarray:
     return scores
 
 
+def _columns(items: "Dataset", names: Sequence[str]) -> dict[str, list[Any]]:
+    """Plain lists of some columns (reading a lazy column row by row is slow)."""
+    return items.select_columns(list(names)).to_dict()
+
+
 def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *, batch_size: int,
                   progress: bool, desc: str) -> np.ndarray:
     """One validated float per item, in item order, scored in batches of ``batch_size``."""
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
     scorer = model.scorer(task)
-    ids: list[str] = items["id"]
-    columns = [items[name] for name in task.inputs]
+    table = _columns(items, ["id", *task.inputs])
+    ids: list[str] = table["id"]
+    columns = [table[name] for name in task.inputs]
     scores = np.empty(len(ids), dtype=np.float64)
     bar = None
     if progress:
@@ -120,7 +131,8 @@ def limit_items(items: "Dataset", limit: int | None) -> "Dataset":
         return items
     if limit < 1:
         raise BenchError(f"--limit must be >= 1, got {limit}.")
-    order = sorted(range(len(items)), key=lambda i: hashlib.sha256(items[i]["id"].encode()).hexdigest())
+    ids = _columns(items, ["id"])["id"]
+    order = sorted(range(len(ids)), key=lambda i: hashlib.sha256(ids[i].encode()).hexdigest())
     return items.select(sorted(order[:limit]))
 
 
@@ -151,7 +163,7 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
         dev = limit_items(splits[threshold_split], limit)
         dev_scores = score_dataset(model, task, dev, batch_size=batch_size, progress=progress,
                                    desc=f"{task.name}/{threshold_split} (thresholds)")
-        dev_labels = np.asarray(dev["label"])
+        dev_labels = np.asarray(_columns(dev, ["label"])["label"])
         thresholds = Thresholds(f1=best_threshold(dev_scores, dev_labels, "f1"),
                                 accuracy=best_threshold(dev_scores, dev_labels, "accuracy"),
                                 source_split=threshold_split)
@@ -162,12 +174,13 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     scores = score_dataset(model, task, items, batch_size=batch_size, progress=progress, desc=f"{task.name}/{split}")
     score_seconds = time.perf_counter() - t0
 
-    labels = np.asarray(items["label"])
-    metrics = compute_metrics(scores, labels, thresholds)
+    table = _columns(items, ["id", "label", *(spec.key for spec in task.slices)])
+    labels = np.asarray(table["label"])
+    metrics = compute_metrics(scores, labels, thresholds, n_resamples=MAIN_RESAMPLES)
     n = {"positive": metrics.pop("n_positive"), "negative": metrics.pop("n_negative")}
-    metadata = {spec.key: items[spec.key] for spec in task.slices}
-    slices = slice_metrics(scores, labels, metadata, task.slices, thresholds)
-    predictions = [{"id": item_id, "score": float(score)} for item_id, score in zip(items["id"], scores)]
+    metadata = {spec.key: table[spec.key] for spec in task.slices}
+    slices = slice_metrics(scores, labels, metadata, task.slices, thresholds, n_resamples=SLICE_RESAMPLES)
+    predictions = [{"id": item_id, "score": float(score)} for item_id, score in zip(table["id"], scores)]
     result = {
         "schema_version": SCHEMA_VERSION,
         "bench_version": __version__,
@@ -182,6 +195,8 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
         "batch_size": batch_size,
         "n": n,
         "thresholds": asdict(thresholds),
+        "bootstrap": {"resamples": MAIN_RESAMPLES, "slice_resamples": SLICE_RESAMPLES, "seed": 0,
+                      "method": "stratified percentile bootstrap of AUROC"},
         "metrics": metrics,
         "slices": slices,
         "runtime_s": {"total": round(time.perf_counter() - started, 3), "fit": round(fit_seconds, 3),
