@@ -24,7 +24,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _rewrite_table(rewrites: Sequence[Rewrite]) -> str:
+def _rewrite_table(rewrites: Sequence[Rewrite], meaning: Sequence[Mapping[str, Any]]) -> str:
+    cosine = {(m["rewriter"], m["strength"]): m for m in meaning}
     groups: dict[tuple[str, str], list[Rewrite]] = defaultdict(list)
     for rw in rewrites:
         groups[(rw.rewriter, rw.strength)].append(rw)
@@ -37,8 +38,11 @@ def _rewrite_table(rewrites: Sequence[Rewrite]) -> str:
         rows.append((rewriter, strength, len(members),
                      f"{statistics.mean(r.word_change_rate for r in members):.3f}",
                      f"{statistics.mean(r.ngram5_overlap for r in members):.3f}",
-                     f"{statistics.mean(r.length_ratio for r in members):.3f}"))
-    return _table(("rewriter", "strength", "count", "word change rate", "word 5-gram overlap", "length ratio"), rows)
+                     f"{statistics.mean(r.length_ratio for r in members):.3f}",
+                     f"{cosine[(rewriter, strength)]['mean_cosine']:.3f}" if (rewriter, strength) in cosine else "–",
+                     "yes" if members[0].seen_in_training else "no (test only)"))
+    return _table(("rewriter", "strength", "count", "word change rate", "word 5-gram overlap", "length ratio",
+                   "meaning kept (MiniLM cosine)", "in train/dev"), rows)
 
 
 def render_card(info: Mapping[str, Any], originals: Sequence[Original], rewrites: Sequence[Rewrite],
@@ -118,7 +122,11 @@ Every rewrite records its rewriter, version, parameters and seed. Change is meas
 its source: word change rate (share of source words not kept in order), word 5-gram overlap
 (share of the rewrite's 5-grams found in the source) and length ratio.
 
-{_rewrite_table(rewrites)}
+{_rewrite_table(rewrites, info.get("meaning_preservation", []))}
+
+Meaning kept: mean cosine of all-MiniLM-L6-v2 embeddings (first 256 word pieces) of a rewrite
+and its source, over a stable sample of up to 25 rewrites per row: a proxy for how much
+meaning survives. Rewriters marked "test only" are unseen: train and dev never show them.
 
 Rewrites that could not be made (reported, not silently dropped):
 

@@ -36,6 +36,9 @@ def _add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-originals", metavar="N", type=int, default=None,
                         help="build a small benchmark with at most N originals per split and domain "
                              "(smoke runs; such results never enter the leaderboard)")
+    parser.add_argument("--rewriter", action="append", metavar="SPEC", default=[],
+                        help="add your own rewriter (package.module:attr, or a chain a+b) to the build as an "
+                             "unseen, test-only rewriter (repeatable); see README for the protocol")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="example:\n  bench list")
 
     build = commands.add_parser("build", help="build the benchmark data (or find it cached)", formatter_class=_Formatter,
-                                epilog="examples:\n  bench build\n  bench build --cache-dir /tmp/rb --max-originals 5")
+                                epilog="examples:\n  bench build\n  bench build --cache-dir /tmp/rb --max-originals 5\n"
+                                       "  bench build --rewriter my_spinners:SynonymSpinner")
     _add_data_args(build)
 
     ev = commands.add_parser("eval", help="score a model on the benchmark's tasks", formatter_class=_Formatter,
@@ -95,7 +99,8 @@ def _load_data(args: argparse.Namespace) -> Any:
 
     if args.max_originals is not None and args.max_originals < 1:
         raise BenchError(f"--max-originals must be >= 1, got {args.max_originals}.")
-    return load_or_build(resolve_cache_dir(args.cache_dir), BuildConfig(max_originals=args.max_originals))
+    config = BuildConfig(max_originals=args.max_originals, extra_rewriters=tuple(args.rewriter))
+    return load_or_build(resolve_cache_dir(args.cache_dir), config)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:

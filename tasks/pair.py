@@ -2,12 +2,13 @@
 
 For every original of a split, with ``k`` rewrites of it:
 
-* ``k`` positives: (original, each of its rewrites);
+* ``k`` positives: (original, each of its rewrites), sliced by rewriter, strength and
+  whether the rewriter is seen in train/dev (``rewriter_seen``: unseen ones exist in test only);
 * ``k`` negatives in three kinds of (about) equal share, so that no single cue wins:
   ``unrelated`` (a random other original, not among its nearest neighbours),
   ``same-topic`` (its nearest other originals by TF-IDF cosine: different texts on the
-  same topic), and ``rewrite-of-other`` (rewrites of its nearest neighbour: the candidate
-  looks spun but is derived from another text).
+  same topic), and ``rewrite-of-other`` (rewrites of its nearest neighbour, or of the next
+  nearest where it has too few: the candidate looks spun but is derived from another text).
 
 All neighbours and random draws stay inside the split, so no text crosses splits.
 """
@@ -28,13 +29,14 @@ __all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_nei
 
 METADATA = TaskMetadata(
     name="pair",
-    version="1.0",
+    version="1.1",
     description="Is the candidate derived from the original? Higher score = derived.",
     main_score="auroc",
     inputs=("original", "candidate"),
     model_method="score_pairs",
     slices=(
         SliceSpec("rewriter", "positive"),
+        SliceSpec("rewriter_seen", "positive"),
         SliceSpec("strength", "positive"),
         SliceSpec("negative_kind", "negative"),
         SliceSpec("domain", "both"),
@@ -77,7 +79,7 @@ def nearest_neighbours(texts: Sequence[str], k: int) -> list[list[int]]:
 
 
 def _row(item_id: str, original: Original, candidate_text: str, candidate_id: str, label: int,
-         rewriter: str, strength: str, negative_kind: str) -> dict[str, Any]:
+         rewriter: str, strength: str, negative_kind: str, rewriter_seen: str = "none") -> dict[str, Any]:
     return {
         "id": item_id,
         "original_id": original.id,
@@ -89,8 +91,13 @@ def _row(item_id: str, original: Original, candidate_text: str, candidate_id: st
         "rewriter": rewriter,
         "strength": strength,
         "negative_kind": negative_kind,
+        "rewriter_seen": rewriter_seen,
         "length": length_bucket(original.text),
     }
+
+
+def _seen(rewrite: Rewrite) -> str:
+    return "seen" if rewrite.seen_in_training else "unseen"
 
 
 def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]], seed: int) -> list[dict[str, Any]]:
@@ -103,7 +110,7 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
         rng = _rng(seed, "pair", original.id)
         for rw in own:
             rows.append(_row(f"{original.id}|pos|{rw.id}", original, rw.text, rw.id, 1,
-                             rw.rewriter, rw.strength, "none"))
+                             rw.rewriter, rw.strength, "none", _seen(rw)))
 
         per_kind = max(1, len(own) // 3)
         near = neighbours[i]
@@ -112,14 +119,17 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
             other = originals[j]
             rows.append(_row(f"{original.id}|same-topic|{other.id}", original, other.text, other.id, 0,
                              "none", "none", "same-topic"))
-        # rewrite-of-other: rewrites of the nearest neighbour (it must have some).
+        # rewrite-of-other: rewrites of the nearest neighbour; if it has too few (a slow
+        # rewriter's subset, a failed rewrite), the next-nearest neighbours' fill up.
         n_other = len(own) - 2 * per_kind
-        donor = next((originals[j] for j in near if rewrites_of.get(originals[j].id)), None)
-        if donor is not None and n_other > 0:
-            donor_rewrites = rewrites_of[donor.id]
+        for j in near:
+            if n_other <= 0:
+                break
+            donor_rewrites = rewrites_of.get(originals[j].id, [])
             for rw in rng.sample(donor_rewrites, min(n_other, len(donor_rewrites))):
                 rows.append(_row(f"{original.id}|rewrite-of-other|{rw.id}", original, rw.text, rw.id, 0,
-                                 rw.rewriter, rw.strength, "rewrite-of-other"))
+                                 rw.rewriter, rw.strength, "rewrite-of-other", _seen(rw)))
+                n_other -= 1
         # unrelated: random originals that are neither itself nor among its nearest
         # neighbours (fewer excluded in tiny splits, so a pool remains).
         n_excluded = max(per_kind + 1, min(UNRELATED_EXCLUDE_TOP, len(originals) // 4))

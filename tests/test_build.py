@@ -4,17 +4,28 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.build import BuildConfig, load_or_build, verify
+from benchmark.build import DEFAULT_PLAN, BuildConfig, load_or_build, verify
+from benchmark.rewriting import PlanEntry
 from benchmark.types import SPLITS
 from conftest import SMALL
+
+#: A plan of two fast rewriters, for the tests that build several times.
+LIGHT = BuildConfig(max_originals=2, base_plan=(PlanEntry("wordnet-spin", True), PlanEntry("evasion", False)))
 
 
 def test_small_build_contents(small_data):
     originals = small_data.originals()
     assert set(originals["split"]) == set(SPLITS)
     rewrites = small_data.rewrites()
-    assert set(rewrites["rewriter"]) == {"wordnet-spin", "restructure"}
+    # Every planned rewriter made rewrites; unseen ones only of test originals.
+    assert set(rewrites["rewriter"]) == {entry.spec for entry in DEFAULT_PLAN}
     assert set(rewrites["strength"]) == {"light", "medium", "heavy"}
+    unseen = {entry.spec for entry in DEFAULT_PLAN if not entry.seen_in_training}
+    split_of_source = dict(zip(originals["id"], originals["split"]))
+    for rewriter, seen, source in zip(rewrites["rewriter"], rewrites["seen_in_training"], rewrites["source_id"]):
+        assert seen == (rewriter not in unseen)
+        if not seen:
+            assert split_of_source[source] == "test"
     by_id = dict(zip(originals["id"], originals["text"]))
     for row in rewrites:
         assert row["text"] != by_id[row["source_id"]]
@@ -23,7 +34,9 @@ def test_small_build_contents(small_data):
     split_of = dict(zip(originals["id"], originals["split"]))
     for split in SPLITS:
         rows = pair[split]
-        assert sum(rows["label"]) * 2 == len(rows)  # balanced
+        # Tiny splits lack enough neighbours for full balance; the slow test checks it at full size.
+        positives = sum(rows["label"])
+        assert 0 < len(rows) - positives <= positives
         assert all(split_of[i] == split for i in rows["original_id"])
     card = (small_data.path / "README.md").read_text()
     assert card.startswith("---\n") and "CC BY-SA" in card and small_data.fingerprint in card
@@ -37,23 +50,24 @@ def test_second_load_reuses_the_cache(small_cache, small_data, monkeypatch):
     assert again.fingerprint == small_data.fingerprint
 
 
-def test_rebuild_is_identical_and_corruption_is_detected(tmp_path, small_data, capsys):
-    fresh = load_or_build(tmp_path, BuildConfig(max_originals=SMALL), progress=False)
-    assert fresh.fingerprint == small_data.fingerprint  # determinism across builds
-    assert fresh.task_fingerprints == small_data.task_fingerprints
+def test_rebuild_is_identical_and_corruption_is_detected(tmp_path, capsys):
+    first = load_or_build(tmp_path / "a", LIGHT, progress=False)
+    fresh = load_or_build(tmp_path / "b", LIGHT, progress=False)
+    assert fresh.fingerprint == first.fingerprint  # determinism across builds
+    assert fresh.task_fingerprints == first.task_fingerprints
 
     arrow = next((fresh.path / "tasks" / "pair" / "test").glob("*.arrow"))
     data = bytearray(arrow.read_bytes())
     data[len(data) // 2] ^= 0xFF
     arrow.write_bytes(bytes(data))
     assert "does not match its checksum" in verify(fresh.path)
-    rebuilt = load_or_build(tmp_path, BuildConfig(max_originals=SMALL), progress=False)
+    rebuilt = load_or_build(tmp_path / "b", LIGHT, progress=False)
     assert "rebuilding" in capsys.readouterr().err
-    assert verify(rebuilt.path) is None and rebuilt.fingerprint == small_data.fingerprint
+    assert verify(rebuilt.path) is None and rebuilt.fingerprint == first.fingerprint
 
     (rebuilt.path / "manifest.json").unlink()  # as a crash mid-write would leave it
     assert "partial" in verify(rebuilt.path)
-    assert load_or_build(tmp_path, BuildConfig(max_originals=SMALL), progress=False).fingerprint == small_data.fingerprint
+    assert load_or_build(tmp_path / "b", LIGHT, progress=False).fingerprint == first.fingerprint
 
 
 def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
@@ -64,7 +78,7 @@ def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(benchmark.card, "render_card", explode)
     with pytest.raises(RuntimeError, match="boom"):
-        load_or_build(tmp_path, BuildConfig(max_originals=1), progress=False)
+        load_or_build(tmp_path, LIGHT, progress=False)
     assert list((tmp_path / "data").iterdir()) == []
 
 
@@ -73,3 +87,9 @@ def test_different_config_different_key(tmp_path):
 
     assert config_key(describe_config(BuildConfig())) != config_key(describe_config(BuildConfig(max_originals=2)))
     assert config_key(describe_config(BuildConfig())) == config_key(describe_config(BuildConfig()))
+
+
+def test_user_rewriters_join_the_plan_as_unseen():
+    config = BuildConfig(extra_rewriters=("my_spinners:Spinner",))
+    assert config.plan[:-1] == DEFAULT_PLAN
+    assert config.plan[-1] == PlanEntry("my_spinners:Spinner", False)

@@ -21,7 +21,7 @@ def _original(i: int, topic: str, split: str) -> Original:
 
 def _rewrites(original: Original) -> list[Rewrite]:
     return [Rewrite(id=f"{original.id}~spin~{s}", source_id=original.id, rewriter="spin", rewriter_version="1",
-                    strength=s, params="{}", seed=0, text=original.text.replace("Story", f"Tale {s}"),
+                    strength=s, params="{}", seed=0, seen_in_training=True, text=original.text.replace("Story", f"Tale {s}"),
                     ngram5_overlap=0.5, word_change_rate=0.1, length_ratio=1.0)
             for s in ("light", "medium", "heavy")]
 
@@ -85,3 +85,14 @@ def test_length_bucket():
     assert length_bucket("word " * 10) == "short"
     assert length_bucket("word " * 300) == "medium"
     assert length_bucket("word " * 600) == "long"
+
+
+def test_unseen_rewriters_are_sliced_as_unseen():
+    import dataclasses
+
+    originals, rewrites = _corpus()
+    rewrites = [dataclasses.replace(rw, seen_in_training=rw.strength != "heavy") for rw in rewrites]
+    rows = build_pair_items(originals, rewrites, seed=0)["test"]
+    seen = {(row["strength"], row["rewriter_seen"]) for row in rows if row["label"] == 1}
+    assert seen == {("light", "seen"), ("medium", "seen"), ("heavy", "unseen")}
+    assert {row["rewriter_seen"] for row in rows if row["negative_kind"] in ("same-topic", "unrelated")} == {"none"}

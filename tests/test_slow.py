@@ -27,6 +27,7 @@ def test_default_build_has_the_promised_size(full_data):
     test = full_data.task("pair")["test"]
     labels = test["label"]
     assert sum(labels) >= 2000 and len(labels) - sum(labels) >= 2000
+    assert abs(sum(labels) / (len(labels) - sum(labels)) - 1) < 0.01  # balanced
     for split in ("train", "dev"):
         assert len(full_data.task("pair")[split]) > 0
 

@@ -1,0 +1,224 @@
+"""Run the rewriters of a build over its originals: the plan, the seeds, the parallel loop.
+
+A *plan* lists rewriter specs (a registered name, ``package.module:attr``, or a chain
+``a+b``) and whether train and dev may use them. Rewriters not seen in training are applied
+to test originals only: that is the unseen-rewriter protocol, so a detector fitted on our
+train split cannot hide overfitting to its rewriters.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import random
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from benchmark.io import stable_json
+from benchmark.registry import REWRITERS, load_target, suggest
+from benchmark.text import length_ratio, ngram_containment, normalize_for_dedup, word_change_rate
+from benchmark.types import BenchError, Original, Rewrite, RewriteError, Rewriter
+
+__all__ = ["PlanEntry", "RewriteFailure", "make_rewriter", "make_rewrites", "rewrite_seed", "resolve_plan"]
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    spec: str
+    """A registered rewriter name, ``package.module:attr``, or a chain ``a+b+...`` of those."""
+    seen_in_training: bool
+    """True: applied to every split. False: test split only (an unseen rewriter)."""
+
+
+@dataclass(frozen=True)
+class RewriteFailure:
+    """A rewrite that could not be made; reported in the card, never silently dropped."""
+
+    original_id: str
+    rewriter: str
+    strength: str
+    reason: str
+
+
+def _make_single(spec: str, cache_dir: str | None) -> Rewriter:
+    if spec in REWRITERS:
+        target: Any = load_target(REWRITERS[spec].target)
+    elif ":" in spec:
+        module, _, attr = spec.partition(":")
+        try:
+            target = load_target(spec)
+        except (ImportError, AttributeError) as error:
+            raise BenchError(f"--rewriter {spec!r}: cannot load {attr!r} from {module!r} ({error}).") from error
+    else:
+        raise BenchError(f"Unknown rewriter {spec!r}.{suggest(spec, REWRITERS)} "
+                         f"Known rewriters: {', '.join(REWRITERS)}; or give package.module:attr.")
+    if inspect.isclass(target) or inspect.isfunction(target):  # a class, or a factory function
+        wants_cache = "cache_dir" in inspect.signature(target).parameters
+        try:
+            target = target(cache_dir=cache_dir) if wants_cache else target()
+        except TypeError as error:
+            raise BenchError(f"rewriter {spec!r} needs arguments ({error}): create a configured instance in a "
+                             f"module, e.g. PARAPHRASER = LLMParaphrase('my/model'), and pass "
+                             f"--rewriter my_module:PARAPHRASER.") from error
+    if not isinstance(target, Rewriter):
+        raise BenchError(f"rewriter {spec!r} does not implement the Rewriter protocol "
+                         f"(name, version, strengths, rewrite(text, params, rng)); see README.")
+    return target
+
+
+def make_rewriter(spec: str, cache_dir: str | None = None) -> Rewriter:
+    """An instance for a plan spec; ``a+b`` becomes a :class:`rewriters.chain.Chain`."""
+    parts = spec.split("+")
+    if len(parts) == 1:
+        return _make_single(spec, cache_dir)
+    from rewriters.chain import Chain
+
+    return Chain([_make_single(part, cache_dir) for part in parts])
+
+
+def rewrite_seed(seed: int, original_id: str, rewriter: str, strength: str) -> int:
+    digest = hashlib.sha256(f"{seed}:{original_id}:{rewriter}:{strength}".encode()).digest()
+    return int.from_bytes(digest[:7], "big")
+
+
+def _hash_rank(seed: int, *parts: str) -> str:
+    return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()
+
+
+def resolve_plan(plan: Sequence[PlanEntry], originals: Sequence[Original], seed: int,
+                 cache_dir: str | None, slow_cap: int | None = None) -> list[tuple[PlanEntry, Rewriter, list[Original]]]:
+    """Each plan entry with its rewriter and the originals it is applied to.
+
+    Unseen rewriters get test originals only. A rewriter with a ``max_build_originals``
+    attribute (slow ones, e.g. back-translation) gets a stable, hash-chosen subset of that size,
+    or of ``slow_cap`` if smaller (small smoke builds).
+    """
+    resolved = []
+    for entry in plan:
+        rewriter = make_rewriter(entry.spec, cache_dir)
+        chosen = [o for o in originals if entry.seen_in_training or o.split == "test"]
+        limit = getattr(rewriter, "max_build_originals", None)
+        if limit is not None and slow_cap is not None:
+            limit = min(limit, slow_cap)
+        if limit is not None and len(chosen) > limit:
+            keep = set(sorted((o.id for o in chosen), key=lambda i: _hash_rank(seed, rewriter.name, i))[:limit])
+            chosen = [o for o in chosen if o.id in keep]
+        resolved.append((entry, rewriter, chosen))
+    return resolved
+
+
+def _donors(originals: Sequence[Original], seed: int) -> dict[str, str]:
+    """For each original, the text of a donor: another original of its split and domain.
+
+    Partial copies mix in text a content farm would plausibly mix in, and the copy should not
+    come out short, so donors at least as long as the original are preferred.
+    """
+    from benchmark.text import words
+
+    groups: dict[tuple[str, str], list[Original]] = {}
+    for original in originals:
+        groups.setdefault((original.split, original.domain), []).append(original)
+    length = {o.id: len(words(o.text)) for o in originals}
+    donors = {}
+    for original in originals:
+        pool = [o for o in groups[(original.split, original.domain)] if o.source_doc != original.source_doc]
+        long_enough = [o for o in pool if length[o.id] >= length[original.id]]
+        if pool:
+            rng = random.Random(int(_hash_rank(seed, "donor", original.id)[:14], 16))
+            donors[original.id] = rng.choice(long_enough or pool).text
+    return donors
+
+
+def _rewrite_one(original: Original, rewriter: Rewriter, entry: PlanEntry, strength: str,
+                 params: Mapping[str, object], seed: int, donor: str | None) -> Rewrite | RewriteFailure:
+    item_seed = rewrite_seed(seed, original.id, rewriter.name, strength)
+    rng = random.Random(item_seed)
+    try:
+        if getattr(rewriter, "needs_donor", False):
+            if donor is None:
+                return RewriteFailure(original.id, rewriter.name, strength, "no donor text in its split")
+            text = rewriter.rewrite(original.text, params, rng, donor=donor)  # type: ignore[call-arg]
+        else:
+            text = rewriter.rewrite(original.text, params, rng)
+    except RewriteError as error:
+        return RewriteFailure(original.id, rewriter.name, strength, str(error) or "RewriteError")
+    except Exception as error:  # a bug in a rewriter: stop and say where
+        raise BenchError(f"rewriter {rewriter.name!r} (strength {strength}) failed on original "
+                         f"{original.id!r}: {type(error).__name__}: {error}") from error
+    if not isinstance(text, str) or not text.strip():
+        return RewriteFailure(original.id, rewriter.name, strength, "empty output")
+    if normalize_for_dedup(text) == normalize_for_dedup(original.text):
+        return RewriteFailure(original.id, rewriter.name, strength, "output equals its source")
+    return Rewrite(
+        id=f"{original.id}~{rewriter.name}~{strength}",
+        source_id=original.id,
+        rewriter=rewriter.name,
+        rewriter_version=rewriter.version,
+        strength=strength,
+        params=stable_json(dict(params)),
+        seed=item_seed,
+        seen_in_training=entry.seen_in_training,
+        text=text,
+        ngram5_overlap=round(ngram_containment(text, original.text, 5), 6),
+        word_change_rate=round(word_change_rate(original.text, text), 6),
+        length_ratio=round(length_ratio(original.text, text), 6),
+    )
+
+
+# Worker state: each process builds its rewriters once (they load resources lazily).
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(plan: Sequence[PlanEntry], cache_dir: str | None) -> None:
+    _WORKER["rewriters"] = {entry.spec: make_rewriter(entry.spec, cache_dir) for entry in plan}
+
+
+def _run_job(job: tuple[Original, PlanEntry, int, str | None]) -> list[Rewrite | RewriteFailure]:
+    original, entry, seed, donor = job
+    rewriter = _WORKER["rewriters"][entry.spec]
+    return [_rewrite_one(original, rewriter, entry, strength, params, seed, donor)
+            for strength, params in rewriter.strengths.items()]
+
+
+def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed: int, *,
+                  cache_dir: str | None = None, workers: int | None = None, slow_cap: int | None = None,
+                  progress: bool = False) -> tuple[list[Rewrite], list[RewriteFailure]]:
+    """Every planned rewriter at every strength on its originals, in a stable order.
+
+    Results do not depend on ``workers``: each rewrite has its own seed. A rewriter that
+    raises :class:`RewriteError`, returns an empty text or returns its input is recorded as a
+    failure; any other exception aborts the build naming the original and the rewriter.
+    """
+    resolved = resolve_plan(plan, originals, seed, cache_dir, slow_cap)
+    donors = _donors(originals, seed)
+    jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 50 or 1))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="rewriting", unit="text", file=sys.stderr, leave=False)
+    outputs: list[Rewrite | RewriteFailure] = []
+    try:
+        if workers == 1:
+            _init_worker(plan, cache_dir)
+            results: Iterable[list[Rewrite | RewriteFailure]] = map(_run_job, jobs)
+            for result in results:
+                outputs.extend(result)
+                if bar is not None:
+                    bar.update()
+        else:
+            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(tuple(plan), cache_dir)) as pool:
+                for result in pool.map(_run_job, jobs, chunksize=8):
+                    outputs.extend(result)
+                    if bar is not None:
+                        bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    rewrites = sorted((o for o in outputs if isinstance(o, Rewrite)), key=lambda r: r.id)
+    failures = sorted((o for o in outputs if isinstance(o, RewriteFailure)),
+                      key=lambda f: (f.original_id, f.rewriter, f.strength))
+    return rewrites, failures
