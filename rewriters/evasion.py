@@ -16,7 +16,8 @@ import random
 import re
 from typing import Mapping
 
-from benchmark.types import BenchError, RewriteError
+from benchmark.types import RewriteError
+from rewriters.common import rate_param
 
 __all__ = ["Evasion", "HOMOGLYPHS", "ZERO_WIDTH", "ODD_SPACES", "reveal"]
 
@@ -46,13 +47,6 @@ def reveal(text: str) -> str:
     odd spaces back to plain spaces. Genuine Cyrillic or Greek letters in the text are folded
     to Latin too (harmless for English; compare ``reveal(a) == reveal(b)``)."""
     return text.translate(_UNDO)
-
-
-def _rate(params: Mapping[str, object], key: str) -> float:
-    value = params.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-        raise BenchError(f"evasion param {key} must be a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def _homoglyphs(word: str, rng: random.Random) -> str:
@@ -85,9 +79,9 @@ class Evasion:
         Raises :class:`RewriteError` if no word has a letter with a look-alike or two letters to
         put an invisible character between.
         """
-        homoglyph_rate = _rate(params, "homoglyph_rate")
-        zero_width_rate = _rate(params, "zero_width_rate")
-        space_rate = _rate(params, "space_rate")
+        homoglyph_rate = rate_param(params, "homoglyph_rate", "evasion")
+        zero_width_rate = rate_param(params, "zero_width_rate", "evasion")
+        space_rate = rate_param(params, "space_rate", "evasion")
         spans = [
             (m.start(), m.end())
             for m in _WORD.finditer(text)

@@ -12,7 +12,8 @@ import re
 from typing import Mapping
 
 from benchmark.text import split_paragraphs, split_sentences, word_change_rate
-from benchmark.types import BenchError, RewriteError
+from benchmark.types import RewriteError
+from rewriters.common import rate_param
 
 __all__ = ["Restructure"]
 
@@ -116,13 +117,6 @@ def _merge(first: str, second: str, rng: random.Random) -> str | None:
     return f"{body}, and {second}"
 
 
-def _rate(params: Mapping[str, object], key: str) -> float:
-    value = params.get(key)
-    if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        raise BenchError(f"restructure param {key} must be a number in [0, 1], got {value!r}")
-    return float(value)
-
-
 class Restructure:
     """Reorder, split and merge sentences within paragraphs; never substitute words."""
 
@@ -136,9 +130,9 @@ class Restructure:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return ``text`` restructured; raise :class:`RewriteError` if no operation applies."""
-        split_rate = _rate(params, "split_rate")
-        merge_rate = _rate(params, "merge_rate")
-        swap_rate = _rate(params, "swap_rate")
+        split_rate = rate_param(params, "split_rate", "restructure")
+        merge_rate = rate_param(params, "merge_rate", "restructure")
+        swap_rate = rate_param(params, "swap_rate", "restructure")
         originals = split_paragraphs(text)
         if not originals:
             raise RewriteError("restructure: empty text")

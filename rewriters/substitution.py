@@ -15,7 +15,8 @@ import re
 from typing import Callable, Mapping, Sequence
 
 from benchmark.text import split_paragraphs, split_sentences
-from benchmark.types import BenchError, RewriteError
+from benchmark.types import RewriteError
+from rewriters.common import rate_param, replace_spans
 
 __all__ = [
     "STOPWORDS",
@@ -260,22 +261,7 @@ def eligible_spans(text: str) -> list[tuple[int, int]]:
 
 def replace_rate(params: Mapping[str, object], name: str) -> float:
     """The ``replace_rate`` parameter as a float in [0, 1]; a :class:`BenchError` otherwise."""
-    rate = params.get("replace_rate")
-    if not isinstance(rate, (int, float)) or not 0.0 <= float(rate) <= 1.0:
-        raise BenchError(f"{name} param replace_rate must be a number in [0, 1], got {rate!r}")
-    return float(rate)
-
-
-def replace_spans(text: str, replacements: Sequence[tuple[int, int, str]]) -> str:
-    """``text`` with each ``(start, end, new)`` span replaced; spans sorted, not overlapping."""
-    pieces: list[str] = []
-    cursor = 0
-    for start, end, new in replacements:
-        pieces.append(text[cursor:start])
-        pieces.append(new)
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
+    return rate_param(params, "replace_rate", name)
 
 
 def _choice(options: Sequence[str], rng: random.Random) -> str:

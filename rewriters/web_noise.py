@@ -24,7 +24,8 @@ import re
 from typing import Mapping
 
 from benchmark.text import split_paragraphs, split_sentences, words
-from benchmark.types import BenchError, RewriteError
+from benchmark.types import RewriteError
+from rewriters.common import rate_param, replace_spans
 
 __all__ = ["WebNoise", "BOILERPLATE"]
 
@@ -116,13 +117,6 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _OPENING = " \t\"“‘'(["
 
 
-def _rate(params: Mapping[str, object], key: str) -> float:
-    value = params.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-        raise BenchError(f"web-noise param {key} must be a number in [0, 1], got {value!r}")
-    return float(value)
-
-
 # --- character-level noise -----------------------------------------------------------------
 
 
@@ -208,17 +202,6 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
         start = m.end()
     spans.append((start, len(text)))
     return spans
-
-
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
-    pieces: list[str] = []
-    cursor = 0
-    for start, end, replacement in edits:
-        pieces.append(text[cursor:start])
-        pieces.append(replacement)
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
 
 
 # --- inserted lines -------------------------------------------------------------------------
@@ -321,12 +304,12 @@ class WebNoise:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return ``text`` with web noise added; raise :class:`RewriteError` if it has no words."""
-        rates = {key: _rate(params, key) for key in self._PARAMS}
+        rates = {key: rate_param(params, key, "web-noise") for key in self._PARAMS}
         if not words(text):
             raise RewriteError("web-noise: the text has no words to add noise to")
         sentences = [s for p in split_paragraphs(text) for s in split_sentences(p)]
         edits = _char_edits(text, rates, rng)
-        noisy = _apply(text, edits)
+        noisy = replace_spans(text, edits)
         paragraphs = split_paragraphs(noisy)
 
         # Boilerplate: inside paragraphs at sentence gaps (own line), and after each paragraph.
