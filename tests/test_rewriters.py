@@ -227,11 +227,20 @@ _CONNECTORS = {"and", "but", "so", "which", "while", "although", "this", "meanwh
 def test_restructure_substitutes_no_words_and_keeps_paragraphs(strength: str) -> None:
     for text in SAMPLE:
         out = _run(Restructure(), text, strength, seed=2)
-        for before, after in zip(split_paragraphs(text), split_paragraphs(out)):
+        before_paragraphs = split_paragraphs(text)
+        after_paragraphs = split_paragraphs(out)
+        assert len(after_paragraphs) == len(before_paragraphs)
+
+        def same_words(before: str, after: str) -> bool:
             added = Counter(words(after)) - Counter(words(before))
             dropped = Counter(words(before)) - Counter(words(after))
-            assert set(added) <= _CONNECTORS, added
-            assert set(dropped) <= _CONNECTORS, dropped
+            return set(added) <= _CONNECTORS and set(dropped) <= _CONNECTORS
+
+        # Paragraphs may be swapped, but each output paragraph is one input paragraph with its
+        # words kept, and the lede stays first.
+        assert same_words(before_paragraphs[0], after_paragraphs[0])
+        for after in after_paragraphs:
+            assert any(same_words(before, after) for before in before_paragraphs), after
         for sentence in split_sentences(out.replace("\n\n", " ")):
             assert sentence[0].isupper() or sentence[0] in "\"'", sentence
             assert sentence[-1] in ".!?\"", sentence
@@ -248,9 +257,76 @@ def test_restructure_raises_when_nothing_is_possible() -> None:
 
 def test_restructure_forces_one_change_on_a_single_sentence() -> None:
     text = "The council approved the new stadium plan, and the mayor promised work would start soon."
-    out = Restructure().rewrite(text, {"swap_rate": 0, "merge_rate": 0, "split_rate": 0},
-                                random.Random(0))
+    out = Restructure().rewrite(text, _NO_OPERATIONS, random.Random(0))
     assert out == "The council approved the new stadium plan. The mayor promised work would start soon."
+
+
+_NO_OPERATIONS = {"clause_rate": 0, "swap_rate": 0, "merge_rate": 0, "split_rate": 0, "paragraph_rate": 0}
+
+
+def test_restructure_clause_reorders_move_subordinate_clauses_both_ways() -> None:
+    reorders = restructure_module._clause_reorders
+    assert reorders("The match was abandoned in the third over because heavy rain fell on the ground.") == [
+        "Because heavy rain fell on the ground, the match was abandoned in the third over."
+    ]
+    assert reorders("When the eggs hatch, the male carries the tadpoles to a pool.") == [
+        "The male carries the tadpoles to a pool when the eggs hatch."
+    ]
+    assert reorders("Three people were killed by shell fire from a tank, the sources said.") == [
+        "The sources said three people were killed by shell fire from a tank."
+    ]
+    assert reorders("Mr Smith says the payout has not been made to the families.") == [
+        "The payout has not been made to the families, Mr Smith says."
+    ]
+
+
+def test_restructure_clause_reorders_leave_ambiguous_sentences_alone() -> None:
+    reorders = restructure_module._clause_reorders
+    # "if" after a verb of asking and "since" as a preposition do not head a movable clause.
+    assert reorders("The minister asked reporters if they had seen the report.") == []
+    assert reorders("Tensions have risen to a level not seen since their 1971 war.") == []
+    # A word bound to the conjunction ("shortly after") would be stranded.
+    assert reorders("The gunmen fled across the border shortly after the attack began.") == []
+    # With two coordinated main clauses the moved clause would attach to both.
+    assert reorders("The council met, and the mayor spoke for an hour until the lights went out.") == []
+    # "because of" modifies a noun phrase; a pronoun must not precede its name.
+    assert reorders("The student is taking legal action against the school because of his sexuality.") == []
+    assert reorders("When John Adams went to London in 1785, he found it impossible to secure a treaty.") == []
+    # "But he says" keeps its connective in front.
+    assert reorders("But he says the major threat to most people is no longer there.") == []
+
+
+def test_restructure_swaps_paragraphs_after_the_lede() -> None:
+    text = "Lede one. Lede two.\n\nBody A one.\n\nBody B one.\n\nBody C one."
+    out = Restructure().rewrite(text, {**_NO_OPERATIONS, "paragraph_rate": 1.0}, random.Random(0))
+    assert out == "Lede one. Lede two.\n\nBody B one.\n\nBody A one.\n\nBody C one."
+    # With nothing else possible, a single paragraph swap is the forced operation.
+    out = Restructure().rewrite("Lede.\n\nBody A.\n\nBody B.", _NO_OPERATIONS, random.Random(0))
+    assert out == "Lede.\n\nBody B.\n\nBody A."
+
+
+@pytest.mark.parametrize("strength", STRENGTHS)
+def test_restructure_moves_clauses_and_paragraphs_on_real_text(strength: str) -> None:
+    """Across a six-paragraph text and six seeds, each strength fronts clauses and (from
+    medium up) reorders paragraphs, while each paragraph keeps its words."""
+    text = "\n\n".join(SAMPLE)
+    paragraphs = split_paragraphs(text)
+    fronted = re.compile(r"(?:^|[.!?] )(?:Because|When|After|Before|Until|Although|While) ")
+    moved_clauses = moved_paragraphs = 0
+    for seed in range(6):
+        out = _run(Restructure(), text, strength, seed)
+        moved_clauses += len(fronted.findall(out)) > len(fronted.findall(text))
+        # Which input paragraph each output paragraph is (its words are kept).
+        origin = [
+            next(k for k, before in enumerate(paragraphs)
+                 if set(words(before)) ^ set(words(after)) <= _CONNECTORS)
+            for after in split_paragraphs(out)
+        ]
+        assert sorted(origin) == list(range(len(paragraphs))) and origin[0] == 0
+        moved_paragraphs += origin != sorted(origin)
+    assert moved_clauses > 0
+    if strength != "light":
+        assert moved_paragraphs > 0
 
 
 def test_restructure_split_points() -> None:

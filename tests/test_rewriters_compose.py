@@ -205,7 +205,7 @@ def test_chain_composes_name_version_and_params() -> None:
     chain = Chain([WordNetSpin(), Restructure()])
     assert isinstance(chain, Rewriter)
     assert chain.name == "wordnet-spin+restructure"
-    assert chain.version == "1.0+1.0"
+    assert chain.version == f"{WordNetSpin.version}+{Restructure.version}" == "1.0+1.1"
     assert tuple(chain.strengths) == STRENGTHS
     for strength in STRENGTHS:
         assert chain.strengths[strength] == {
