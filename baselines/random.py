@@ -18,7 +18,10 @@ def hash_uniform(*texts: str, salt: str = "") -> float:
 
 
 class RandomScorer:
-    """Scores pairs with :func:`hash_uniform`; ``--model-arg salt=X`` gives another draw."""
+    """Scores pairs (and single texts) with :func:`hash_uniform`; ``--model-arg salt=X`` gives another draw.
+
+    On ``retrieve`` the harness uses it as a pair scorer, so it re-ranks BM25's candidates at random.
+    """
 
     trained_on_benchmark = False
 
@@ -27,3 +30,6 @@ class RandomScorer:
 
     def score_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> list[float]:
         return [hash_uniform(o, c, salt=self.salt) for o, c in zip(originals, candidates)]
+
+    def score_texts(self, texts: Sequence[str]) -> list[float]:
+        return [hash_uniform(t, salt=self.salt) for t in texts]

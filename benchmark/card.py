@@ -55,16 +55,21 @@ def render_card(info: Mapping[str, Any], originals: Sequence[Original], rewrites
     median_words = {d: int(statistics.median(len(words(o.text)) for o in originals if o.domain == d)) for d in domains}
 
     task_sections = []
-    for name, splits in task_rows.items():
+    for name, parts in task_rows.items():
+        # The column that tells kinds of negatives apart, if the task has one.
+        kind_key = next((k for k in ("negative_kind", "query_kind") if parts[SPLITS[0]] and k in parts[SPLITS[0]][0]), None)
+        kinds = sorted({row[kind_key] for split in SPLITS for row in parts[split] if row["label"] == 0}) if kind_key else []
         rows = []
         for split in SPLITS:
-            items = splits[split]
-            kinds = Counter(row["negative_kind"] for row in items if row["label"] == 0)
+            items = parts[split]
+            counts = Counter(row[kind_key] for row in items if row["label"] == 0) if kind_key else Counter()
             rows.append((split, sum(r["label"] == 1 for r in items), sum(r["label"] == 0 for r in items),
-                         *(kinds.get(k, 0) for k in ("unrelated", "same-topic", "rewrite-of-other"))))
+                         *(counts.get(k, 0) for k in kinds)))
+        extra = [f"{part}: {len(part_rows)} documents" for part, part_rows in parts.items() if part not in SPLITS]
         task_sections.append(
             f"### `{name}` (fingerprint `{info['task_fingerprints'][name]}`)\n\n"
-            + _table(("split", "positives", "negatives", "unrelated", "same-topic", "rewrite-of-other"), rows))
+            + _table(("split", "positives", "negatives", *kinds), rows)
+            + "".join(f"\n\n{line}" for line in extra))
 
     failures = info["failures"]
     failure_counts = Counter((f["rewriter"], f["strength"], f["reason"]) for f in failures)
@@ -134,11 +139,17 @@ Rewrites that could not be made (reported, not silently dropped):
 
 ## Tasks
 
-{chr(10).join(task_sections)}
+{(chr(10) * 2).join(task_sections)}
 
-Negative kinds of the `pair` task: `unrelated` (a random other original of the split),
-`same-topic` (the most TF-IDF-similar other originals of the split) and `rewrite-of-other`
-(rewrites of that most similar original, so that looking spun is not enough).
+- `pair` (is the candidate derived from the original?): negatives are `unrelated` (a random
+  other original of the split), `same-topic` (the most TF-IDF-similar other originals of the
+  split) and `rewrite-of-other` (rewrites of that most similar original, so that looking spun
+  is not enough).
+- `detect` (is this one text a machine rewrite?): each original of a split (label 0) and one
+  of its own rewrites (label 1), the rewriters and strengths used in turn; balanced per domain.
+- `retrieve` (find the query's source in the pool, or say it has none): the pool is every
+  original except a held-out fifth of each split; queries are rewrites of pooled originals
+  (positives, with their source) and held-out originals and their rewrites (no source).
 
 ## Limitations
 

@@ -60,10 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
                              epilog="examples:\n  bench eval --model tfidf\n"
                                     "  bench eval --model char-tfidf --task pair --output-dir my-results\n"
                                     "  bench eval --model mypkg.scorers:MyScorer --model-arg threshold=0.3\n"
+                                    "  bench eval --model sentence-transformers/all-MiniLM-L6-v2\n"
+                                    "  bench eval --model ./my-cross-encoder --model-arg batch_size=8\n"
+                                    "  bench eval --model predictions:my-scores.jsonl\n"
                                     "  bench eval --model shingle --limit 200 --batch-size 16")
     ev.add_argument("--model", required=True, metavar="MODEL",
-                    help="a registered baseline (see `bench list`) or package.module:attr naming a function "
-                         "f(originals, candidates) -> list[float], an object with score_pairs(...), or a class")
+                    help="a registered baseline (see `bench list`); package.module:attr naming a function "
+                         "f(originals, candidates) -> list[float], an object with score_pairs(...), or a class; "
+                         "a model directory or Hugging Face Hub id (bi-encoder or cross-encoder); or "
+                         "predictions:FILE.jsonl with one {\"id\", \"score\"} object per line")
     ev.add_argument("--task", action="append", metavar="TASK", default=None,
                     help="task to run (repeatable; default: every task the model supports)")
     ev.add_argument("--split", default="test", choices=("train", "dev", "test"), help="split to evaluate")
@@ -72,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--batch-size", type=int, metavar="N", default=64, help="items per model call")
     ev.add_argument("--output-dir", metavar="DIR", default="results", help="where results are written")
     ev.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
-                    help="option passed to the model (repeatable; values parsed as JSON when possible)")
+                    help="option passed to the model (repeatable; values parsed as JSON when possible), "
+                         "e.g. batch_size=16, max_length=256, device=cuda, pooling=mean, kind=cross-encoder")
+    ev.add_argument("--no-cache", action="store_true",
+                    help="neither read nor write the score cache (<cache-dir>/scores)")
+    ev.add_argument("--trust-remote-code", action="store_true",
+                    help="allow a Hub or directory model to run its own Python code (only for models you trust)")
     _add_data_args(ev)
 
     board = commands.add_parser("leaderboard", help="regenerate leaderboard.md from results", formatter_class=_Formatter,
@@ -116,25 +126,49 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def _is_retrieval(result: Mapping[str, Any]) -> bool:
+    return "retrieval" in result
+
+
 def _summary_table(results: Sequence[Mapping[str, Any]]) -> str:
-    lines = ["| task | split | n (+/-) | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        m = r["metrics"]
-        lo, hi = m.get("auroc_ci95") or (None, None)
-        lines.append(f"| {r['task']['name']} | {r['task']['split']}{' (limited)' if r['limited'] else ''} | "
-                     f"{r['n']['positive']}/{r['n']['negative']} | {_fmt(m['auroc'])} [{_fmt(lo)}, {_fmt(hi)}] | "
-                     f"{_fmt(m['ap'])} | {_fmt(m['tpr_at_1pct_fpr'])} | {_fmt(m['tpr_at_5pct_fpr'])} | "
-                     f"{_fmt(m['f1'])} | {_fmt(m['accuracy'])} |")
-    return "\n".join(lines)
+    tables = []
+    scored = [r for r in results if not _is_retrieval(r)]
+    if scored:
+        lines = ["| task | split | n (+/-) | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc |",
+                 "|---|---|---|---|---|---|---|---|---|"]
+        for r in scored:
+            m = r["metrics"]
+            lo, hi = m.get("auroc_ci95") or (None, None)
+            lines.append(f"| {r['task']['name']} | {r['task']['split']}{' (limited)' if r['limited'] else ''} | "
+                         f"{r['n']['positive']}/{r['n']['negative']} | {_fmt(m['auroc'])} [{_fmt(lo)}, {_fmt(hi)}] | "
+                         f"{_fmt(m['ap'])} | {_fmt(m['tpr_at_1pct_fpr'])} | {_fmt(m['tpr_at_5pct_fpr'])} | "
+                         f"{_fmt(m['f1'])} | {_fmt(m['accuracy'])} |")
+        tables.append("\n".join(lines))
+    for r in (r for r in results if _is_retrieval(r)):
+        m, how = r["metrics"], r["retrieval"]
+        lo, hi = m.get("mrr_ci95") or (None, None)
+        method = how["method"] + (f" of {how['first_stage']} top {how['depth']}" if how["method"] == "rerank" else "")
+        tables.append("\n".join([
+            "| task | split | queries with/without source | pool | method | MRR (95% CI) | R@1 | R@10 | AUROC has-source |",
+            "|---|---|---|---|---|---|---|---|---|",
+            f"| {r['task']['name']} | {r['task']['split']}{' (limited)' if r['limited'] else ''} | "
+            f"{r['n']['positive']}/{r['n']['negative']} | {how['pool_size']} | {method} | "
+            f"{_fmt(m['mrr'])} [{_fmt(lo)}, {_fmt(hi)}] | {_fmt(m['recall_at_1'])} | {_fmt(m['recall_at_10'])} | "
+            f"{_fmt(m['auroc_has_source'])} |"]))
+    return "\n\n".join(tables)
 
 
 def _slice_table(result: Mapping[str, Any]) -> str:
-    lines = [f"Slices of task {result['task']['name']}:", "",
-             "| slice | value | n (+/-) | AUROC | AP | TPR@5%FPR | F1 |", "|---|---|---|---|---|---|---|"]
+    if _is_retrieval(result):
+        header = "| slice | value | n (+/-) | MRR | R@1 | R@10 | AUROC has-source |"
+        cells = lambda row: (row["mrr"], row["recall_at_1"], row["recall_at_10"], row["auroc_has_source"])  # noqa: E731
+    else:
+        header = "| slice | value | n (+/-) | AUROC | AP | TPR@5%FPR | F1 |"
+        cells = lambda row: (row["auroc"], row["ap"], row["tpr_at_5pct_fpr"], row["f1"])  # noqa: E731
+    lines = [f"Slices of task {result['task']['name']}:", "", header, "|---|---|---|---|---|---|---|"]
     for row in result["slices"]:
         lines.append(f"| {row['slice']} | {row['value']} | {row['n_positive']}/{row['n_negative']} | "
-                     f"{_fmt(row['auroc'])} | {_fmt(row['ap'])} | {_fmt(row['tpr_at_5pct_fpr'])} | {_fmt(row['f1'])} |")
+                     + " | ".join(_fmt(v) for v in cells(row)) + " |")
     return "\n".join(lines)
 
 
@@ -142,24 +176,34 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from benchmark.models import parse_model_args, resolve_model
     from benchmark.registry import TASKS, load_target, lookup
     from benchmark.results import write_result
+    from benchmark.io import resolve_cache_dir
+    from benchmark.retrieval import evaluate_retrieval
     from benchmark.runner import evaluate_task
 
     # Resolve names first, so a typo fails before any building or scoring.
     task_names = args.task or list(TASKS)
     tasks = [load_target(lookup(TASKS, name, "task").target).metadata for name in dict.fromkeys(task_names)]
-    model = resolve_model(args.model, parse_model_args(args.model_arg))
-    runnable = [t for t in tasks if model.supports(t)]
-    for task in tasks:
-        if task not in runnable:
-            print(f"skipping task {task.name!r}: model {model.name!r} has no {task.model_method}().", file=sys.stderr)
+    model = resolve_model(args.model, parse_model_args(args.model_arg), trust_remote_code=args.trust_remote_code)
+    reasons = {task.name: model.unsupported(task) for task in tasks}
+    runnable = [t for t in tasks if reasons[t.name] is None]
+    for name, reason in reasons.items():
+        if reason is not None:
+            print(f"skipping task {name!r}: model {model.name!r} cannot run it ({reason}).", file=sys.stderr)
     if not runnable:
-        raise BenchError(f"model {args.model!r} supports none of the tasks {[t.name for t in tasks]}.")
+        raise BenchError(f"model {args.model!r} supports none of the tasks {[t.name for t in tasks]}: "
+                         + "; ".join(f"{name}: {reason}" for name, reason in reasons.items()) + ".")
 
     data = _load_data(args)
+    score_cache_dir = None if args.no_cache else resolve_cache_dir(args.cache_dir) / "scores"
     output_dir = Path(args.output_dir)
     results, paths = [], []
     for task in runnable:
-        outcome = evaluate_task(model, task, data, split=args.split, limit=args.limit, batch_size=args.batch_size)
+        if task.model_method == "search":
+            outcome = evaluate_retrieval(model, task, data, split=args.split, limit=args.limit,
+                                         batch_size=args.batch_size)
+        else:
+            outcome = evaluate_task(model, task, data, split=args.split, limit=args.limit,
+                                    batch_size=args.batch_size, score_cache_dir=score_cache_dir)
         paths.append(write_result(output_dir, outcome.result, outcome.predictions))
         results.append(outcome.result)
 
@@ -171,6 +215,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print()
         print(_slice_table(result))
     print()
+    for result in results:
+        cache = result["score_cache"]
+        if cache["used"]:
+            print(f"{result['task']['name']}: {cache['hits']} scores from the cache, {cache['computed']} computed")
+        for note in result["notes"]:
+            print(f"note ({result['task']['name']}): {note}")
     for path in paths:
         print(f"wrote {path}")
     return 0

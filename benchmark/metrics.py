@@ -28,7 +28,10 @@ __all__ = [
     "Thresholds",
     "compute_metrics",
     "SliceSpec",
+    "slice_masks",
     "slice_metrics",
+    "retrieval_metrics",
+    "retrieval_slice_metrics",
     "evaluate_module_path",
 ]
 
@@ -368,6 +371,43 @@ class SliceSpec:
             )
 
 
+def slice_masks(
+    labels: Any, metadata: Mapping[str, Sequence[str]], specs: Sequence[SliceSpec]
+) -> list[tuple[str, Any, np.ndarray | None]]:
+    """``(slice, value, mask)`` for all items (mask ``None``) and then each slice, in report order.
+
+    For each spec in order and each distinct value (sorted) carried by the class the spec
+    applies to, the mask described in :class:`SliceSpec`. Values carried by the other class
+    are ignored, so a placeholder such as ``"none"`` on negatives never makes a slice.
+    """
+    y = np.asarray(labels)
+    is_pos = y.astype(bool) if y.dtype == bool else (y == 1)
+    out: list[tuple[str, Any, np.ndarray | None]] = [("all", "all", None)]
+    for spec in specs:
+        if spec.key not in metadata:
+            raise ValueError(
+                f"slice key {spec.key!r} is not in the metadata (keys: {sorted(metadata)}); "
+                "add that column or drop the SliceSpec"
+            )
+        values = np.empty(is_pos.size, dtype=object)
+        column = list(metadata[spec.key])
+        if len(column) != is_pos.size:
+            raise ValueError(
+                f"metadata[{spec.key!r}] has {len(column)} values but there are {is_pos.size} "
+                "scores; give one value per item"
+            )
+        values[:] = column
+        if spec.applies_to == "positive":
+            carriers, others = is_pos, ~is_pos
+        elif spec.applies_to == "negative":
+            carriers, others = ~is_pos, is_pos
+        else:
+            carriers, others = np.ones(is_pos.size, dtype=bool), np.zeros(is_pos.size, dtype=bool)
+        for value in sorted(set(values[carriers].tolist()), key=str):
+            out.append((spec.key, value, others | (carriers & (values == value))))
+    return out
+
+
 def slice_metrics(
     scores: Any,
     labels: Any,
@@ -380,43 +420,88 @@ def slice_metrics(
 ) -> list[dict]:
     """Metrics for all items and for each slice, as rows ``{"slice", "value", **metrics}``.
 
-    The first row is ``{"slice": "all", "value": "all", ...}``; then, for each spec in order
-    and each distinct value (sorted) carried by the class the spec applies to, one row for the
-    slice described in :class:`SliceSpec`. Values carried by the other class are ignored, so a
-    placeholder such as ``"none"`` on negatives never makes a row. Every row has the bootstrap
-    CI, with the same ``seed``.
+    The first row is ``{"slice": "all", "value": "all", ...}``; then one row per slice of
+    :func:`slice_masks`. Every row has the bootstrap CI, with the same ``seed``.
     """
     s, is_pos = _check_inputs(scores, labels)
     y = is_pos.astype(np.int64)
-
-    def row(name: str, value: Any, mask: np.ndarray | None) -> dict:
+    rows = []
+    for name, value, mask in slice_masks(y, metadata, specs):
         sub_s, sub_y = (s, y) if mask is None else (s[mask], y[mask])
         metrics = compute_metrics(sub_s, sub_y, thresholds, n_resamples=n_resamples, seed=seed)
-        return {"slice": name, "value": value, **metrics}
+        rows.append({"slice": name, "value": value, **metrics})
+    return rows
 
-    rows = [row("all", "all", None)]
-    for spec in specs:
-        if spec.key not in metadata:
-            raise ValueError(
-                f"slice key {spec.key!r} is not in the metadata (keys: {sorted(metadata)}); "
-                "add that column or drop the SliceSpec"
-            )
-        values = np.empty(s.size, dtype=object)
-        column = list(metadata[spec.key])
-        if len(column) != s.size:
-            raise ValueError(
-                f"metadata[{spec.key!r}] has {len(column)} values but there are {s.size} "
-                "scores; give one value per item"
-            )
-        values[:] = column
-        if spec.applies_to == "positive":
-            carriers, others = is_pos, ~is_pos
-        elif spec.applies_to == "negative":
-            carriers, others = ~is_pos, is_pos
-        else:
-            carriers, others = np.ones(s.size, dtype=bool), np.zeros(s.size, dtype=bool)
-        for value in sorted(set(values[carriers].tolist()), key=str):
-            rows.append(row(spec.key, value, others | (carriers & (values == value))))
+
+# --------------------------------------------------------------------------- retrieval
+
+
+def retrieval_metrics(
+    ranks: Any,
+    top_scores: Any,
+    has_source: Any,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    with_ci: bool = True,
+) -> dict[str, Any]:
+    """Metrics of a retrieval run, as a JSON-ready dict.
+
+    ``ranks[i]`` is the 1-based rank of query ``i``'s source in the returned list (0 when it
+    is not in the list), ``top_scores[i]`` the score of the first result and ``has_source[i]``
+    whether the query has a source in the pool. Rank metrics are over the queries that have
+    one: ``mrr`` (reciprocal rank, 0 when not returned), ``recall_at_1``, ``recall_at_10``;
+    ``mrr_ci95`` is a seeded percentile bootstrap over those queries. ``auroc_has_source``
+    tells queries with a source from those without by the top score (None without both).
+    """
+    r = np.asarray(ranks, dtype=np.int64)
+    top, is_pos = _check_inputs(top_scores, has_source)
+    if r.shape != top.shape:
+        raise ValueError(f"ranks and top_scores must have the same length, got {r.size} and {top.size}")
+    if (r < 0).any():
+        raise ValueError("ranks must be >= 0 (0 = the source was not returned)")
+    out: dict[str, Any] = dict.fromkeys(["mrr", "recall_at_1", "recall_at_10", "auroc_has_source"])
+    if with_ci:
+        out["mrr_ci95"] = None
+    out["n_positive"] = int(is_pos.sum())
+    out["n_negative"] = int(is_pos.size - is_pos.sum())
+    if out["n_positive"]:
+        pos_ranks = np.sort(r[is_pos])  # sorted: the bootstrap does not depend on row order
+        reciprocal = np.where(pos_ranks > 0, 1.0 / np.maximum(pos_ranks, 1), 0.0)
+        out["mrr"] = float(reciprocal.mean())
+        out["recall_at_1"] = float((pos_ranks == 1).mean())
+        out["recall_at_10"] = float(((pos_ranks >= 1) & (pos_ranks <= 10)).mean())
+        if with_ci:
+            rng = np.random.default_rng(seed)
+            means = np.empty(int(n_resamples))
+            chunk = max(1, _CHUNK_CELLS // reciprocal.size)
+            for start in range(0, means.size, chunk):
+                rows = min(chunk, means.size - start)
+                means[start : start + rows] = reciprocal[rng.integers(0, reciprocal.size, (rows, reciprocal.size))].mean(axis=1)
+            out["mrr_ci95"] = [float(v) for v in np.quantile(means, [0.025, 0.975])]
+    if out["n_positive"] and out["n_negative"]:
+        out["auroc_has_source"] = auroc(top, is_pos.astype(np.int64))
+    return out
+
+
+def retrieval_slice_metrics(
+    ranks: Any,
+    top_scores: Any,
+    has_source: Any,
+    metadata: Mapping[str, Sequence[str]],
+    specs: Sequence[SliceSpec],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> list[dict]:
+    """:func:`retrieval_metrics` for all queries and each slice of :func:`slice_masks`."""
+    r = np.asarray(ranks, dtype=np.int64)
+    top, is_pos = _check_inputs(top_scores, has_source)
+    rows = []
+    for name, value, mask in slice_masks(is_pos, metadata, specs):
+        sub = slice(None) if mask is None else mask
+        metrics = retrieval_metrics(r[sub], top[sub], is_pos[sub], n_resamples=n_resamples, seed=seed)
+        rows.append({"slice": name, "value": value, **metrics})
     return rows
 
 

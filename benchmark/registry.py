@@ -30,6 +30,8 @@ def _table(*entries: Entry) -> Mapping[str, Entry]:
 
 TASKS: Mapping[str, Entry] = _table(
     Entry("pair", "tasks.pair:TASK", "Is the candidate derived from the original? (pair scorer; AUROC)"),
+    Entry("detect", "tasks.detect:TASK", "Is this single text a machine rewrite? (text scorer; AUROC)"),
+    Entry("retrieve", "tasks.retrieve:TASK", "Find a rewrite's source among all originals, or say it has none (MRR)"),
 )
 
 MODELS: Mapping[str, Entry] = _table(
@@ -37,6 +39,15 @@ MODELS: Mapping[str, Entry] = _table(
     Entry("tfidf", "baselines.lexical:TfidfCosine", "Cosine of word TF-IDF vectors (IDF from train-split texts)"),
     Entry("char-tfidf", "baselines.lexical:CharTfidfCosine", "Cosine of character 3-5-gram TF-IDF vectors (IDF from train-split texts)"),
     Entry("shingle", "baselines.lexical:ShingleJaccard", "Jaccard similarity of word n-gram sets (n=3; --model-arg n=K)"),
+    Entry("minhash", "baselines.fingerprint:MinHashJaccard", "MinHash (datasketch, 128 permutations) estimate of word 3-gram Jaccard"),
+    Entry("minilm", "baselines.neural:MiniLMCosine", "Cosine of all-MiniLM-L6-v2 document embeddings (long texts in 256-piece windows, pooled); dense search on retrieve"),
+    Entry("minilm-align", "baselines.neural:MiniLMAlignment", "Mean over candidate sentences of the best MiniLM cosine to an original sentence"),
+    Entry("word-rarity", "baselines.style:WordRarity", "detect: mean word rarity (7 - wordfreq Zipf): spinners pick rarer synonyms"),
+    Entry("char-ngram-lr", "baselines.style:CharNgramLR", "detect: logistic regression on character 2-4-gram TF-IDF, fitted on train"),
+    Entry("minilm-lr", "baselines.style:MiniLMClassifier", "detect: logistic regression on frozen MiniLM document embeddings, fitted on train"),
+    Entry("bm25", "baselines.retrieval:BM25Retriever", "retrieve: Okapi BM25 over content words (bm25s)"),
+    Entry("minhash-lsh", "baselines.retrieval:MinHashLSHRetriever", "retrieve: MinHash LSH Forest candidates ranked by estimated 3-gram Jaccard"),
+    Entry("learned", "baselines.learned:LearnedCombination", "Gradient boosting over n-gram overlap, Jaccard, TF-IDF and length features, fitted on train (neural=true adds MiniLM)"),
 )
 
 REWRITERS: Mapping[str, Entry] = _table(

@@ -1,6 +1,7 @@
 """Results files: one JSON per (model, task) plus its raw predictions as JSONL.
 
-Layout: ``<output-dir>/<model-slug>/<task>.json`` and ``<task>.predictions.jsonl`` beside it.
+Layout: ``<output-dir>/<model-slug>/<task>.json`` and ``<task>.predictions.jsonl`` beside it
+(``id`` and ``score`` per line; retrieval adds the source's rank and the top 10 documents).
 Both are written atomically, predictions first, so a results file always has its predictions.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ def result_path(output_dir: Path, model_slug: str, task: str) -> Path:
 def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable[Mapping[str, Any]]) -> Path:
     """Write the predictions, then the results file that points to them; return its path."""
     path = result_path(output_dir, result["model"]["slug"], result["task"]["name"])
-    lines = "".join(json.dumps({"id": p["id"], "score": p["score"]}) + "\n" for p in predictions)
+    lines = "".join(json.dumps(dict(p)) + "\n" for p in predictions)
     predictions_path = path.with_name(f"{result['task']['name']}.predictions.jsonl")
     record = dict(result)
     record["predictions"] = {"file": predictions_path.name,

@@ -11,12 +11,14 @@ import platform
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from benchmark import __version__
+from benchmark.score_cache import ScoreCache, item_key
 from benchmark.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
@@ -25,8 +27,8 @@ if TYPE_CHECKING:
     from benchmark.build import BenchmarkData
     from benchmark.models import LoadedModel
 
-__all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "score_dataset",
-           "limit_items", "evaluate_task"]
+__all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "CacheStats", "score_dataset",
+           "limit_items", "evaluate_task", "fit_model", "record_header", "record_footer", "show_ids"]
 
 #: Version of the results-file layout; bumped on any incompatible change.
 SCHEMA_VERSION = 1
@@ -52,7 +54,7 @@ class EvalOutcome:
     predictions: list[dict[str, Any]]
 
 
-def _show(ids: Sequence[str]) -> str:
+def show_ids(ids: Sequence[str]) -> str:
     shown = ", ".join(ids[:_MAX_IDS_SHOWN])
     return shown + (f" (and {len(ids) - _MAX_IDS_SHOWN} more)" if len(ids) > _MAX_IDS_SHOWN else "")
 
@@ -62,9 +64,9 @@ def _validate(raw: Any, ids: Sequence[str], where: str) -> np.ndarray:
         values = list(raw)
     except TypeError:
         raise ModelError(f"{where}: expected a list of {len(ids)} scores, got {type(raw).__name__} "
-                         f"for items {_show(ids)}.") from None
+                         f"for items {show_ids(ids)}.") from None
     if len(values) != len(ids):
-        raise ModelError(f"{where}: returned {len(values)} scores for {len(ids)} items ({_show(ids)}); "
+        raise ModelError(f"{where}: returned {len(values)} scores for {len(ids)} items ({show_ids(ids)}); "
                          f"return exactly one float per item, in order.")
     scores = np.empty(len(values), dtype=np.float64)
     bad_type: list[str] = []
@@ -76,10 +78,10 @@ def _validate(raw: Any, ids: Sequence[str], where: str) -> np.ndarray:
         except (TypeError, ValueError):
             bad_type.append(ids[i])
     if bad_type:
-        raise ModelError(f"{where}: non-numeric scores for items {_show(bad_type)}.")
+        raise ModelError(f"{where}: non-numeric scores for items {show_ids(bad_type)}.")
     non_finite = [ids[i] for i in np.flatnonzero(~np.isfinite(scores))]
     if non_finite:
-        raise ModelError(f"{where}: NaN or infinite scores for items {_show(non_finite)}.")
+        raise ModelError(f"{where}: NaN or infinite scores for items {show_ids(non_finite)}.")
     return scores
 
 
@@ -88,38 +90,109 @@ def _columns(items: "Dataset", names: Sequence[str]) -> dict[str, list[Any]]:
     return items.select_columns(list(names)).to_dict()
 
 
+@dataclass
+class CacheStats:
+    """How many scores a run took from the score cache and how many it computed."""
+
+    hits: int = 0
+    computed: int = 0
+
+
 def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *, batch_size: int,
-                  progress: bool, desc: str) -> np.ndarray:
-    """One validated float per item, in item order, scored in batches of ``batch_size``."""
+                  progress: bool, desc: str, cache: "ScoreCache | None" = None,
+                  before_scoring: Callable[[], None] | None = None,
+                  stats: CacheStats | None = None) -> np.ndarray:
+    """One validated float per item, in item order, scored in batches of ``batch_size``.
+
+    With a ``cache``, items already scored are served from it and each newly scored batch is
+    committed to it at once, so an interrupted run loses at most one batch. ``before_scoring``
+    runs once, only if some item must be scored (fitting a model is skipped on a cached re-run).
+    """
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
-    scorer = model.scorer(task)
     table = _columns(items, ["id", *task.inputs])
     ids: list[str] = table["id"]
     columns = [table[name] for name in task.inputs]
     scores = np.empty(len(ids), dtype=np.float64)
+    keys: list[str] = []
+    todo = list(range(len(ids)))
+    if cache is not None:
+        keys = [item_key(task.model_method, texts) for texts in zip(*columns)]
+        cached = cache.get_many(keys)
+        todo = [i for i, key in enumerate(keys) if key not in cached]
+        for i, key in enumerate(keys):
+            if key in cached:
+                scores[i] = cached[key]
+    if stats is not None:
+        stats.hits += len(ids) - len(todo)
+        stats.computed += len(todo)
+    if todo and before_scoring is not None:
+        before_scoring()
     bar = None
-    if progress:
+    if progress and todo:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(ids), desc=desc, unit="item", file=sys.stderr, leave=False)
+        bar = tqdm(total=len(ids), initial=len(ids) - len(todo), desc=desc, unit="item", file=sys.stderr, leave=False)
+    where = f"model {model.name!r} on task {task.name!r}"
     try:
-        for start in range(0, len(ids), batch_size):
-            stop = min(start + batch_size, len(ids))
-            batch_ids = ids[start:stop]
-            where = f"model {model.name!r} on task {task.name!r}"
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            batch_ids = [ids[i] for i in batch]
             try:
-                raw = scorer(*(column[start:stop] for column in columns))
+                raw = model.score_batch(task, batch_ids, [[column[i] for i in batch] for column in columns])
             except Exception as error:
                 raise ModelError(f"{where} raised {type(error).__name__}: {error} "
-                                 f"(while scoring items {_show(batch_ids)}).") from error
-            scores[start:stop] = _validate(raw, batch_ids, where)
+                                 f"(while scoring items {show_ids(batch_ids)}).") from error
+            values = _validate(raw, batch_ids, where)
+            scores[batch] = values
+            if cache is not None:
+                cache.put_many({keys[i]: value for i, value in zip(batch, values.tolist())})
             if bar is not None:
-                bar.update(stop - start)
+                bar.update(len(batch))
     finally:
         if bar is not None:
             bar.close()
     return scores
+
+
+def fit_model(model: "LoadedModel", task_name: str, train: "Dataset") -> float:
+    """Fit ``model`` on ``task_name``'s train split (once per task); the seconds it took."""
+    t0 = time.perf_counter()
+    try:
+        model.fit(task_name, train)
+    except Exception as error:
+        raise ModelError(f"model {model.name!r} raised {type(error).__name__} in fit_on_train "
+                         f"for task {task_name!r}: {error}") from error
+    return time.perf_counter() - t0
+
+
+def model_record(model: "LoadedModel", fitted_on: str | None) -> dict[str, Any]:
+    """What a results file says about the model."""
+    trained = fitted_on is not None and bool(getattr(model.obj, "trained_on_benchmark", True))
+    return {"name": model.name, "args": model.args, "slug": model.slug, "source": model.source,
+            "fitted_on": fitted_on, "trained_on_benchmark": trained,
+            **({"origin": model.origin} if model.origin else {})}
+
+
+def record_header(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", split: str,
+                  limit: int | None, n_split: int, fitted_on: str | None) -> dict[str, Any]:
+    """The fields every results file starts with: what was run on what."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "bench_version": __version__,
+        "task": {"name": task.name, "version": task.version, "split": split,
+                 "fingerprint": data.task_fingerprints[task.name], "main_score": task.main_score},
+        "data": {"fingerprint": data.fingerprint, "config_key": data.info["config_key"],
+                 "seed": data.info["config"]["seed"], "max_originals": data.info["config"]["max_originals"]},
+        "model": model_record(model, fitted_on),
+        "limit": limit,
+        "limited": limit is not None and limit < n_split,
+    }
+
+
+def record_footer() -> dict[str, Any]:
+    return {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "environment": {"python": platform.python_version(), "platform": platform.platform()}}
 
 
 def limit_items(items: "Dataset", limit: int | None) -> "Dataset":
@@ -137,42 +210,72 @@ def limit_items(items: "Dataset", limit: int | None) -> "Dataset":
 
 
 def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
-                  limit: int | None, batch_size: int, progress: bool = True) -> EvalOutcome:
-    """Fit (if the model wants it), score, and compute every metric for one task and split."""
+                  limit: int | None, batch_size: int, progress: bool = True,
+                  score_cache_dir: Path | None = None) -> EvalOutcome:
+    """Fit (if the model wants it), score, and compute every metric for one task and split.
+
+    With ``score_cache_dir``, scores are read from and written to a cache there keyed by the
+    model's identity (see :mod:`benchmark.score_cache`).
+    """
     from benchmark.metrics import Thresholds, best_threshold, compute_metrics, slice_metrics
 
     started = time.perf_counter()
     splits = data.task(task.name)
     if split not in splits:
         raise BenchError(f"--split {split!r} does not exist for task {task.name!r}; choose one of {list(splits)}.")
+    task_fingerprint = data.task_fingerprints[task.name]
+    notes: list[str] = []
+    cache = None
+    if score_cache_dir is not None and model.cacheable:
+        cache = ScoreCache(score_cache_dir, model.slug, model.cache_identity(task, task_fingerprint))
+    stats = CacheStats()
     fit_seconds = 0.0
-    if model.needs_fit():
-        t0 = time.perf_counter()
-        try:
-            model.fit(task, splits["train"], "train")
-        except Exception as error:
-            raise ModelError(f"model {model.name!r} raised {type(error).__name__} in fit_on_train "
-                             f"for task {task.name!r}: {error}") from error
-        fit_seconds = time.perf_counter() - t0
+
+    def fit_once() -> None:
+        """Fit on the train split the first time anything must be scored."""
+        nonlocal fit_seconds
+        if model.needs_fit():
+            fit_seconds += fit_model(model, task.name, splits["train"])
 
     threshold_split = THRESHOLD_SPLIT.get(split)
+    items = limit_items(splits[split], limit)
+    dev = limit_items(splits[threshold_split], limit) if threshold_split is not None else None
+    if model.by_id:
+        # A predictions file: every evaluated item needs a score; the threshold split's items
+        # too, unless the file has none of them (then the threshold metrics are left out).
+        needed = _columns(items, ["id"])["id"]
+        known = {i for part in splits.values() for i in _columns(part, ["id"])["id"]}
+        if dev is not None and not model.obj.has_any(_columns(dev, ["id"])["id"]):
+            notes.append(f"F1 and accuracy left out: the predictions file has no scores for the "
+                         f"{threshold_split} split, where their thresholds are chosen.")
+            dev = None
+        else:
+            needed = needed + (_columns(dev, ["id"])["id"] if dev is not None else [])
+        model.obj.cover(needed, known, task.name)
+
     thresholds = Thresholds(f1=None, accuracy=None, source_split=None)
     dev_seconds = 0.0
-    if threshold_split is not None:
+    if dev is not None:
         t0 = time.perf_counter()
-        dev = limit_items(splits[threshold_split], limit)
         dev_scores = score_dataset(model, task, dev, batch_size=batch_size, progress=progress,
-                                   desc=f"{task.name}/{threshold_split} (thresholds)")
+                                   desc=f"{task.name}/{threshold_split} (thresholds)", cache=cache,
+                                   before_scoring=fit_once, stats=stats)
         dev_labels = np.asarray(_columns(dev, ["label"])["label"])
         thresholds = Thresholds(f1=best_threshold(dev_scores, dev_labels, "f1"),
                                 accuracy=best_threshold(dev_scores, dev_labels, "accuracy"),
                                 source_split=threshold_split)
-        dev_seconds = time.perf_counter() - t0
+        dev_seconds = time.perf_counter() - t0 - fit_seconds
 
     t0 = time.perf_counter()
-    items = limit_items(splits[split], limit)
-    scores = score_dataset(model, task, items, batch_size=batch_size, progress=progress, desc=f"{task.name}/{split}")
-    score_seconds = time.perf_counter() - t0
+    fit_before = fit_seconds
+    scores = score_dataset(model, task, items, batch_size=batch_size, progress=progress, desc=f"{task.name}/{split}",
+                           cache=cache, before_scoring=fit_once, stats=stats)
+    score_seconds = time.perf_counter() - t0 - (fit_seconds - fit_before)
+    if cache is not None:
+        cache.close()
+    if model.needs_fit() and not fit_seconds:
+        # Every score came from the cache, whose identity includes the train split it was fitted on.
+        notes.append("all scores served from the score cache; the model was not re-fitted")
 
     table = _columns(items, ["id", "label", *(spec.key for spec in task.slices)])
     labels = np.asarray(table["label"])
@@ -182,16 +285,7 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     slices = slice_metrics(scores, labels, metadata, task.slices, thresholds, n_resamples=SLICE_RESAMPLES)
     predictions = [{"id": item_id, "score": float(score)} for item_id, score in zip(table["id"], scores)]
     result = {
-        "schema_version": SCHEMA_VERSION,
-        "bench_version": __version__,
-        "task": {"name": task.name, "version": task.version, "split": split,
-                 "fingerprint": data.task_fingerprints[task.name], "main_score": task.main_score},
-        "data": {"fingerprint": data.fingerprint, "config_key": data.info["config_key"],
-                 "seed": data.info["config"]["seed"], "max_originals": data.info["config"]["max_originals"]},
-        "model": {"name": model.name, "args": model.args, "slug": model.slug, "source": model.source,
-                  "fitted_on": model.fitted_on, "trained_on_benchmark": model.trained_on_benchmark},
-        "limit": limit,
-        "limited": limit is not None and limit < len(splits[split]),
+        **record_header(model, task, data, split, limit, len(splits[split]), "train" if model.needs_fit() else None),
         "batch_size": batch_size,
         "n": n,
         "thresholds": asdict(thresholds),
@@ -201,7 +295,9 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
         "slices": slices,
         "runtime_s": {"total": round(time.perf_counter() - started, 3), "fit": round(fit_seconds, 3),
                       "thresholds": round(dev_seconds, 3), "scoring": round(score_seconds, 3)},
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "environment": {"python": platform.python_version(), "platform": platform.platform()},
+        "score_cache": {"used": cache is not None, "hits": stats.hits, "computed": stats.computed,
+                        **({"file": str(cache.path)} if cache is not None else {})},
+        "notes": notes,
+        **record_footer(),
     }
     return EvalOutcome(result=result, predictions=predictions)

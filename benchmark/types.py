@@ -131,4 +131,7 @@ class Task:
 
     metadata: TaskMetadata
     build_items: Callable[[Sequence[Original], Sequence[Rewrite], int], dict[str, list[dict[str, Any]]]]
-    """``build_items(originals, rewrites, seed) -> {split: [item row, ...]}``; rows sorted by id."""
+    """``build_items(originals, rewrites, seed) -> {split: [item row, ...]}``; rows sorted by id.
+
+    Every split of :data:`SPLITS` is a key. A task may add other parts after them, e.g. the
+    ``pool`` of documents ``retrieve`` searches; the task's fingerprint covers every part."""

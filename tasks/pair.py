@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections import defaultdict
 from typing import Any, Sequence
 
 import numpy as np
@@ -24,6 +23,7 @@ import numpy as np
 from benchmark.metrics import SliceSpec
 from benchmark.text import words
 from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
+from tasks.common import originals_by_split, rewrites_by_source
 
 __all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_neighbours"]
 
@@ -146,12 +146,8 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
 
 def build_pair_items(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int) -> dict[str, list[dict[str, Any]]]:
     """The labelled pair items of every split, each list sorted by item id."""
-    rewrites_of: dict[str, list[Rewrite]] = defaultdict(list)
-    for rw in sorted(rewrites, key=lambda r: r.id):
-        rewrites_of[rw.source_id].append(rw)
-    by_split: dict[str, list[Original]] = defaultdict(list)
-    for original in sorted(originals, key=lambda o: o.id):
-        by_split[original.split].append(original)
+    rewrites_of = rewrites_by_source(rewrites)
+    by_split = originals_by_split(originals)
     return {split: _split_items(by_split[split], rewrites_of, seed) for split in SPLITS}
 
 

@@ -93,3 +93,13 @@ def test_user_rewriters_join_the_plan_as_unseen():
     config = BuildConfig(extra_rewriters=("my_spinners:Spinner",))
     assert config.plan[:-1] == DEFAULT_PLAN
     assert config.plan[-1] == PlanEntry("my_spinners:Spinner", False)
+
+
+def test_a_task_fingerprint_covers_exactly_its_own_rows(small_data):
+    """Adding another task to the build must leave the pair task's fingerprint (and results) valid."""
+    from benchmark.build import fingerprint_rows
+    from tasks.pair import METADATA
+
+    splits = small_data.task("pair")
+    rows = (row for split in SPLITS for row in splits[split])
+    assert fingerprint_rows(rows, "pair", METADATA.version) == small_data.task_fingerprints["pair"]

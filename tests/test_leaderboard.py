@@ -29,12 +29,18 @@ def test_committed_leaderboard_is_up_to_date():
     assert (ROOT / "leaderboard.md").read_text() == expected, "leaderboard.md is stale: run `bench leaderboard`"
 
 
-def test_committed_results_cover_every_baseline_on_the_full_test_split():
-    from benchmark.registry import MODELS
+def test_committed_results_cover_every_baseline_on_every_task_it_supports():
+    from benchmark.models import resolve_model
+    from benchmark.registry import MODELS, TASKS, load_target
 
     records = load_results(ROOT / "results")
-    assert {r["model"]["name"] for r in records if not r["limited"] and r["task"]["split"] == "test"} >= set(MODELS)
-    assert len({r["task"]["fingerprint"] for r in records}) == 1
+    done = {(r["model"]["name"], r["task"]["name"]) for r in records if not r["limited"] and r["task"]["split"] == "test"}
+    for task_name, entry in TASKS.items():
+        task = load_target(entry.target).metadata
+        for name in MODELS:
+            if resolve_model(name).supports(task):
+                assert (name, task_name) in done, f"results/ has no full test-split run of {name} on {task_name}"
+        assert len({r["task"]["fingerprint"] for r in records if r["task"]["name"] == task_name}) == 1
 
 
 def test_sorted_by_main_score_and_generated_header():
@@ -54,3 +60,20 @@ def test_limited_and_non_test_runs_are_excluded_and_fingerprints_never_mix():
     assert "limited" not in text and "| dev" not in text
     sections = text.split("## Task")[1:]
     assert len(sections) == 2 and sum("other-data" in s for s in sections) == 1
+
+
+def test_each_task_gets_its_own_section_with_its_own_columns():
+    retrieval = _record("bm25", 0.0)
+    retrieval["task"] = dict(retrieval["task"], name="retrieve", main_score="mrr", fingerprint="f9")
+    retrieval["retrieval"] = {"method": "index+search", "k": 100, "pool_size": 10}
+    retrieval["metrics"] = {"mrr": 0.8, "mrr_ci95": [0.7, 0.9], "recall_at_1": 0.75, "recall_at_10": 0.95,
+                            "auroc_has_source": 0.9}
+    retrieval["slices"] = [{"slice": "rewriter_seen", "value": "unseen", "mrr": 0.6}]
+    detect = _record("word-rarity", 0.6)
+    detect["task"] = dict(detect["task"], name="detect", fingerprint="f8")
+    text = render_leaderboard([retrieval, detect, _record("a", 0.9)])
+    titles = [line for line in text.splitlines() if line.startswith("## Task")]
+    assert [t.split("`")[1] for t in titles] == ["pair", "detect", "retrieve"]
+    section = text.split("## Task `retrieve`")[1]
+    assert "MRR (95% CI)" in section and "0.800 [0.700, 0.900]" in section and "MRR unseen" in section
+    assert "| 0.750 | 0.950 | 0.900 | index+search |" in section

@@ -65,7 +65,7 @@ def test_user_function_object_and_class(user_module):
     assert obj.scorer(PAIR)(["a b"], ["a b"]) == [12.0]
     cls = resolve_model(f"{user_module}:Scorer", {"offset": 1})
     assert cls.scorer(PAIR)(["a"], ["a"]) == [2]
-    assert not fn.needs_fit() and not fn.trained_on_benchmark
+    assert not fn.needs_fit()
 
 
 def test_user_model_errors(user_module):

@@ -21,7 +21,7 @@ def test_items(small_data):
 
 def test_scores_are_in_item_order_and_batch_independent(test_items):
     model = resolve_model("tfidf")
-    model.fit(PAIR, test_items, "train")  # any texts will do for IDF here
+    model.fit("pair", test_items)  # any texts will do for IDF here
     one = score_dataset(model, PAIR, test_items, batch_size=1, progress=False, desc="")
     many = score_dataset(model, PAIR, test_items, batch_size=64, progress=False, desc="")
     assert np.array_equal(one, many)

@@ -1,0 +1,201 @@
+"""Run the ``retrieve`` task: index the pool, search it with every query, score the rankings.
+
+A model serves retrieval in one of two ways:
+
+* natively, with ``index(documents)`` and ``search(queries, k) -> [[(doc_index, score), ...], ...]``
+  (each list best first, at most ``k`` long; an empty list means "no candidate");
+* as a pair scorer, by re-ranking: a first stage (the ``bm25`` baseline) proposes the
+  :data:`RERANK_DEPTH` best pool documents for a query, and the pair scorer's
+  ``score(document, query)`` orders them. A source the first stage misses cannot be found, so
+  the results record the first stage and its depth.
+
+The harness asks every model for the top :data:`SEARCH_K` documents: MRR counts a source
+found below that as not found.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from benchmark.runner import (EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header,
+                              show_ids)
+from benchmark.types import BenchError, TaskMetadata
+
+if TYPE_CHECKING:
+    from benchmark.build import BenchmarkData
+    from benchmark.models import LoadedModel
+
+__all__ = ["SEARCH_K", "RERANK_DEPTH", "RerankRetriever", "evaluate_retrieval", "validate_hits"]
+
+#: How many documents the harness asks for per query.
+SEARCH_K = 100
+#: How many first-stage candidates a pair scorer re-ranks.
+RERANK_DEPTH = 20
+#: Resamples of the MRR interval (the headline and each slice).
+RESAMPLES = 1000
+
+
+class RerankRetriever:
+    """A pair scorer used for retrieval: first-stage BM25 candidates, re-ranked by the scorer."""
+
+    def __init__(self, score_pairs: Any, depth: int = RERANK_DEPTH) -> None:
+        from baselines.retrieval import BM25Retriever
+
+        self.score_pairs, self.depth = score_pairs, depth
+        self.first_stage = BM25Retriever()
+        self.documents: list[str] = []
+
+    def index(self, documents: Sequence[str]) -> None:
+        self.documents = list(documents)
+        self.first_stage.index(self.documents)
+
+    def search(self, queries: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
+        candidates = self.first_stage.search(queries, self.depth)
+        pairs = [(doc, qi) for qi, hits in enumerate(candidates) for doc, _ in hits]
+        raw = list(self.score_pairs([self.documents[d] for d, _ in pairs], [queries[q] for _, q in pairs]))
+        if len(raw) != len(pairs):
+            raise ValueError(f"the pair scorer returned {len(raw)} scores for {len(pairs)} pairs")
+        ranked: list[list[tuple[int, float]]] = [[] for _ in queries]
+        for (doc, qi), score in zip(pairs, raw):
+            ranked[qi].append((doc, float(score)))
+        # Best first; ties by document index, so the order is stable.
+        return [sorted(hits, key=lambda h: (-h[1], h[0]))[:k] for hits in ranked]
+
+
+def validate_hits(raw: Any, n_queries: int, n_docs: int, k: int, ids: Sequence[str], where: str) -> list[list[tuple[int, float]]]:
+    """The model's ranked lists as ``[(doc_index, score), ...]``, or a ModelError naming the queries."""
+    try:
+        lists = [list(hits) for hits in raw]
+    except TypeError:
+        raise ModelError(f"{where}: search() must return one list of (doc_index, score) per query, "
+                         f"got {type(raw).__name__} for queries {show_ids(ids)}.") from None
+    if len(lists) != n_queries:
+        raise ModelError(f"{where}: search() returned {len(lists)} lists for {n_queries} queries ({show_ids(ids)}).")
+    bad: list[str] = []
+    out: list[list[tuple[int, float]]] = []
+    for query_id, hits in zip(ids, lists):
+        try:
+            parsed = [(int(doc), float(score)) for doc, score in hits]
+        except (TypeError, ValueError):
+            bad.append(query_id)
+            continue
+        docs = [doc for doc, _ in parsed]
+        scores = [score for _, score in parsed]
+        if (len(parsed) > k or len(set(docs)) != len(docs) or any(not 0 <= d < n_docs for d in docs)
+                or any(not math.isfinite(s) for s in scores) or any(a < b for a, b in zip(scores, scores[1:]))):
+            bad.append(query_id)
+            continue
+        out.append(parsed)
+    if bad:
+        raise ModelError(f"{where}: unusable results for queries {show_ids(bad)}: each must be at most {k} "
+                         f"(doc_index, score) pairs with distinct indices in [0, {n_docs}), finite scores, best first.")
+    return out
+
+
+def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
+                       limit: int | None, batch_size: int, progress: bool = True) -> EvalOutcome:
+    """Index the pool, search it with the split's queries, and compute every retrieval metric."""
+    from benchmark.metrics import retrieval_metrics, retrieval_slice_metrics
+    from tasks.retrieve import POOL
+
+    if batch_size < 1:
+        raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
+    started = time.perf_counter()
+    parts = data.task(task.name)
+    if split not in parts or split == POOL:
+        raise BenchError(f"--split {split!r} does not exist for task {task.name!r}; choose one of "
+                         f"{[p for p in parts if p != POOL]}.")
+    where = f"model {model.name!r} on task {task.name!r}"
+    fit_seconds, fitted_on = 0.0, None
+    retrieval: dict[str, Any]
+    if model.native_retriever():
+        retriever = model.obj
+        retrieval = {"method": "index+search"}
+        if model.needs_fit():
+            fit_seconds, fitted_on = fit_model(model, task.name, parts["train"]), "train"
+    else:
+        # A pair scorer, fitted (if it wants) on the pair task's train split.
+        if model.needs_fit():
+            fit_seconds, fitted_on = fit_model(model, "pair", data.task("pair")["train"]), "pair/train"
+        retriever = RerankRetriever(model.scorer(_pair_metadata()))
+        retrieval = {"method": "rerank", "first_stage": "bm25", "depth": RERANK_DEPTH}
+
+    pool = parts[POOL].select_columns(["id", "text"]).to_dict()
+    t0 = time.perf_counter()
+    try:
+        retriever.index(pool["text"])
+    except Exception as error:
+        raise ModelError(f"{where} raised {type(error).__name__} in index() over {len(pool['id'])} "
+                         f"documents: {error}") from error
+    index_seconds = time.perf_counter() - t0
+
+    queries = limit_items(parts[split], limit)
+    table = queries.select_columns(["id", "text", "label", "source_id", *(s.key for s in task.slices)]).to_dict()
+    hits: list[list[tuple[int, float]]] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(table["id"]), desc=f"{task.name}/{split}", unit="query", file=sys.stderr, leave=False)
+    t0 = time.perf_counter()
+    try:
+        for start in range(0, len(table["id"]), batch_size):
+            ids = table["id"][start : start + batch_size]
+            texts = table["text"][start : start + batch_size]
+            try:
+                raw = retriever.search(texts, SEARCH_K)
+            except Exception as error:
+                raise ModelError(f"{where} raised {type(error).__name__}: {error} "
+                                 f"(while searching for queries {show_ids(ids)}).") from error
+            hits += validate_hits(raw, len(ids), len(pool["id"]), SEARCH_K, ids, where)
+            if bar is not None:
+                bar.update(len(ids))
+    finally:
+        if bar is not None:
+            bar.close()
+    search_seconds = time.perf_counter() - t0
+
+    position = {doc_id: i for i, doc_id in enumerate(pool["id"])}
+    ranks = np.zeros(len(hits), dtype=np.int64)
+    for i, (source, found) in enumerate(zip(table["source_id"], hits)):
+        if source in position:
+            ranks[i] = next((r for r, (doc, _) in enumerate(found, 1) if doc == position[source]), 0)
+    top = np.array([found[0][1] if found else math.nan for found in hits], dtype=np.float64)
+    if np.isnan(top).any():
+        # A query with no candidate at all ranks below every query that has one.
+        floor = np.nanmin(top) - 1.0 if (~np.isnan(top)).any() else 0.0
+        top[np.isnan(top)] = floor
+    labels = np.asarray(table["label"])
+    metrics = retrieval_metrics(ranks, top, labels, n_resamples=RESAMPLES)
+    n = {"positive": metrics.pop("n_positive"), "negative": metrics.pop("n_negative")}
+    slices = retrieval_slice_metrics(ranks, top, labels, {s.key: table[s.key] for s in task.slices}, task.slices,
+                                     n_resamples=RESAMPLES)
+    predictions = [{"id": query_id, "score": float(score), "rank_of_source": int(rank),
+                    "top": [[pool["id"][doc], s] for doc, s in found[:10]]}
+                   for query_id, score, rank, found in zip(table["id"], top.tolist(), ranks.tolist(), hits)]
+    result = {
+        **record_header(model, task, data, split, limit, len(parts[split]), fitted_on),
+        "batch_size": batch_size,
+        "n": n,
+        "retrieval": {**retrieval, "k": SEARCH_K, "pool_size": len(pool["id"])},
+        "bootstrap": {"resamples": RESAMPLES, "slice_resamples": RESAMPLES, "seed": 0,
+                      "method": "percentile bootstrap of MRR over the queries with a source"},
+        "metrics": metrics,
+        "slices": slices,
+        "runtime_s": {"total": round(time.perf_counter() - started, 3), "fit": round(fit_seconds, 3),
+                      "index": round(index_seconds, 3), "search": round(search_seconds, 3)},
+        "score_cache": {"used": False, "hits": 0, "computed": len(hits)},
+        "notes": [],
+        **record_footer(),
+    }
+    return EvalOutcome(result=result, predictions=predictions)
+
+
+def _pair_metadata() -> TaskMetadata:
+    from tasks.pair import METADATA
+
+    return METADATA

@@ -1,0 +1,125 @@
+"""Measure and print the scoring speed of every baseline and the harness's overhead.
+
+    python benchmarks/model_throughput.py                   # every baseline, 500 test pairs
+    python benchmarks/model_throughput.py --items 2000 --models tfidf minilm
+    python benchmarks/model_throughput.py --skip-throughput --cached-rerun   # + re-run time of minilm
+
+Figures (issue 4's targets in brackets):
+
+1. Pairs per second of each baseline, on a stable subset of the test split, scored through
+   the harness (``score_dataset``) without the score cache. Loading and fitting are timed
+   apart; the rate counts scoring only, from a cold per-process memo.
+2. Harness overhead for ``minilm`` [at most 10% over]: the harness's scoring time against a
+   plain loop that encodes exactly the same texts with the same model
+   (``SentenceTransformer.encode`` over the same 256-piece windows, batch 32), and against a
+   naive encode that truncates every text to one window (less work, fewer tokens read).
+3. With ``--cached-rerun``: the wall time of ``bench eval --model minilm`` on the full test
+   split when every score is in the score cache (the first run fills it if needed and is
+   timed too; it takes about half an hour on 2 cores when the cache is cold).
+
+Run it on an idle machine: every figure is a wall-clock time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def _throughput(models: list[str], items, train) -> None:
+    from benchmark.models import resolve_model
+    from benchmark.runner import score_dataset
+    from tasks.pair import METADATA as PAIR
+
+    print(f"\n| model | load + fit (s) | scoring {len(items)} pairs (s) | pairs/s |\n|---|---|---|---|")
+    for name in models:
+        t0 = time.perf_counter()
+        model = resolve_model(name)
+        if model.needs_fit():
+            model.fit("pair", train)
+        model.score_batch(PAIR, ["warm-up"], [["warm up the model"], ["warm up the model"]])  # loads weights
+        load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        score_dataset(model, PAIR, items, batch_size=64, progress=False, desc="")
+        seconds = time.perf_counter() - t0
+        print(f"| {name} | {load:.1f} | {seconds:.1f} | {len(items) / seconds:.1f} |", flush=True)
+
+
+def _overhead(items) -> None:
+    from baselines.neural import MiniLMCosine
+    from benchmark.models import resolve_model
+    from benchmark.runner import score_dataset
+    from tasks.pair import METADATA as PAIR
+
+    table = items.select_columns(["original", "candidate"]).to_dict()
+    texts = list(dict.fromkeys(table["original"] + table["candidate"]))
+    model = resolve_model("minilm")
+    model.score_batch(PAIR, ["warm-up"], [["warm up the model"], ["warm up the model"]])
+    t0 = time.perf_counter()
+    score_dataset(model, PAIR, items, batch_size=64, progress=False, desc="")
+    harness = time.perf_counter() - t0
+
+    # The same model, the same windows, a plain loop: the floor the harness is held to.
+    reference = MiniLMCosine()
+    st = reference.encoder.model
+    windows = [w for text in texts for w in reference.encoder.windows(text)]
+    st.encode(["warm up the model"])
+    t0 = time.perf_counter()
+    st.encode(windows, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    plain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    st.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    truncated = time.perf_counter() - t0
+    print(f"\nminilm on {len(items)} pairs ({len(texts)} distinct texts, {len(windows)} windows):")
+    print(f"  harness scoring:                        {harness:.1f} s")
+    print(f"  plain encode of the same windows:       {plain:.1f} s  -> harness overhead "
+          f"{100 * (harness / plain - 1):+.1f}% [target <= +10%]")
+    print(f"  naive encode, one truncated window each: {truncated:.1f} s (reads only the first 256 pieces)")
+
+
+def _cached_rerun(cache_dir: str | None) -> None:
+    env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    with tempfile.TemporaryDirectory() as out:
+        argv = [sys.executable, "-m", "benchmark.cli", "eval", "--model", "minilm", "--output-dir", out,
+                "--batch-size", "512", *(["--cache-dir", cache_dir] if cache_dir else [])]
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+    print(f"\nbench eval --model minilm, full test split: first run {times[0]:.1f} s, "
+          f"re-run from the score cache {times[1]:.1f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache-dir", default=None, help="data and score cache (default: the usual one)")
+    parser.add_argument("--items", type=int, default=500, help="test pairs to score per model")
+    parser.add_argument("--models", nargs="*", default=None, help="baselines to time (default: all registered)")
+    parser.add_argument("--skip-throughput", action="store_true", help="skip figures 1 and 2")
+    parser.add_argument("--cached-rerun", action="store_true", help="also time a cached full-split minilm re-run")
+    args = parser.parse_args()
+    os.environ.setdefault("TQDM_DISABLE", "1")
+
+    from benchmark.build import BuildConfig, load_or_build
+    from benchmark.io import resolve_cache_dir
+    from benchmark.registry import MODELS
+    from benchmark.runner import limit_items
+
+    if not args.skip_throughput:
+        data = load_or_build(resolve_cache_dir(args.cache_dir), BuildConfig())
+        splits = data.task("pair")
+        items = limit_items(splits["test"], args.items)
+        _throughput(args.models or list(MODELS), items, splits["train"])
+        _overhead(items)
+    if args.cached_rerun:
+        _cached_rerun(args.cache_dir)
+    print(f"\nmachine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
