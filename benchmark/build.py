@@ -23,7 +23,7 @@ from benchmark import __version__
 from benchmark.io import atomic_directory, sha256_file, stable_json
 from benchmark.registry import TASKS, load_target
 from benchmark.rewriting import PlanEntry, make_rewriter, make_rewrites
-from benchmark.types import SPLITS, BenchError, Original, Rewrite, Task
+from benchmark.types import BenchError, Original, Rewrite, Task
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict

@@ -1,12 +1,13 @@
 """Measure and print the scoring speed of every baseline and the harness's overhead.
 
     python benchmarks/model_throughput.py                   # every baseline, 500 test pairs
-    python benchmarks/model_throughput.py --items 2000 --models tfidf minilm
+    python benchmarks/model_throughput.py --items 2000 --models tfidf minilm word-rarity
     python benchmarks/model_throughput.py --skip-throughput --cached-rerun   # + re-run time of minilm
 
 Figures (issue 4's targets in brackets):
 
-1. Pairs per second of each baseline, on a stable subset of the test split, scored through
+1. Items per second of each baseline on each scored task it supports (pairs for ``pair``,
+   texts for ``detect``), on a stable subset of the test split, scored through
    the harness (``score_dataset``) without the score cache. Loading and fitting are timed
    apart; the rate counts scoring only, from a cold per-process memo.
 2. Harness overhead for ``minilm`` [at most 10% over]: the harness's scoring time against a
@@ -29,23 +30,29 @@ import tempfile
 import time
 
 
-def _throughput(models: list[str], items, train) -> None:
+def _throughput(models: list[str], data, n_items: int) -> None:
     from benchmark.models import resolve_model
-    from benchmark.runner import score_dataset
+    from benchmark.runner import limit_items, score_dataset
+    from tasks.detect import METADATA as DETECT
     from tasks.pair import METADATA as PAIR
 
-    print(f"\n| model | load + fit (s) | scoring {len(items)} pairs (s) | pairs/s |\n|---|---|---|---|")
+    print(f"\n| model | task | load + fit (s) | scoring {n_items} items (s) | items/s |\n|---|---|---|---|---|")
     for name in models:
-        t0 = time.perf_counter()
-        model = resolve_model(name)
-        if model.needs_fit():
-            model.fit("pair", train)
-        model.score_batch(PAIR, ["warm-up"], [["warm up the model"], ["warm up the model"]])  # loads weights
-        load = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        score_dataset(model, PAIR, items, batch_size=64, progress=False, desc="")
-        seconds = time.perf_counter() - t0
-        print(f"| {name} | {load:.1f} | {seconds:.1f} | {len(items) / seconds:.1f} |", flush=True)
+        for task in (PAIR, DETECT):
+            if not resolve_model(name).supports(task):
+                continue  # retrieval-only baselines: see benchmarks/retrieval_scale.py
+            splits = data.task(task.name)
+            items = limit_items(splits["test"], n_items)
+            t0 = time.perf_counter()
+            model = resolve_model(name)
+            if model.needs_fit():
+                model.fit(task.name, splits["train"])
+            model.score_batch(task, ["warm-up"], [["warm up the model"]] * len(task.inputs))  # loads weights
+            load = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            score_dataset(model, task, items, batch_size=64, progress=False, desc="")
+            seconds = time.perf_counter() - t0
+            print(f"| {name} | {task.name} | {load:.1f} | {seconds:.1f} | {len(items) / seconds:.1f} |", flush=True)
 
 
 def _overhead(items) -> None:
@@ -111,10 +118,8 @@ def main() -> int:
 
     if not args.skip_throughput:
         data = load_or_build(resolve_cache_dir(args.cache_dir), BuildConfig())
-        splits = data.task("pair")
-        items = limit_items(splits["test"], args.items)
-        _throughput(args.models or list(MODELS), items, splits["train"])
-        _overhead(items)
+        _throughput(args.models or list(MODELS), data, args.items)
+        _overhead(limit_items(data.task("pair")["test"], args.items))
     if args.cached_rerun:
         _cached_rerun(args.cache_dir)
     print(f"\nmachine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
