@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
-from benchmark.types import Original, Rewrite
+from benchmark.types import SPLITS, Original, Rewrite
 
-__all__ = ["originals_by_split", "rewrites_by_source", "hash_rank"]
+__all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split"]
 
 
 def originals_by_split(originals: Sequence[Original]) -> dict[str, list[Original]]:
@@ -29,3 +29,29 @@ def rewrites_by_source(rewrites: Sequence[Rewrite]) -> dict[str, list[Rewrite]]:
 def hash_rank(seed: int, *parts: str) -> str:
     """A sort key that orders items in a seeded, stable pseudo-random order."""
     return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()
+
+
+def pick_in_turn(own: Sequence[Rewrite], cells: Sequence[tuple[str, str]], start: int, n: int) -> list[Rewrite]:
+    """Up to ``n`` of an original's rewrites, walking the (rewriter, strength) ``cells`` from ``start``.
+
+    Handing each original a different start spreads the picks over every rewriter and strength;
+    an original without a rewrite in a cell gets the next cell it has.
+    """
+    by_cell = {(rw.rewriter, rw.strength): rw for rw in own}
+    picked: list[Rewrite] = []
+    for k in range(len(cells)):
+        cell = cells[(start + k) % len(cells)]
+        if cell in by_cell:
+            picked.append(by_cell[cell])
+            if len(picked) == n:
+                break
+    return picked
+
+
+def items_per_split(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int,
+                    split_items: Callable[[list[Original], dict[str, list[Rewrite]], int], list[dict[str, Any]]],
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """``{split: split_items(the split's originals, rewrites by source, seed)}`` for every split."""
+    rewrites_of = rewrites_by_source(rewrites)
+    by_split = originals_by_split(originals)
+    return {split: split_items(by_split[split], rewrites_of, seed) for split in SPLITS}

@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from benchmark.metrics import SliceSpec
-from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
-from tasks.common import hash_rank, originals_by_split, rewrites_by_source
+from benchmark.types import Original, Rewrite, Task, TaskMetadata
+from tasks.common import hash_rank, items_per_split, pick_in_turn
 from tasks.pair import length_bucket
 
 __all__ = ["TASK", "METADATA", "build_detect_items"]
@@ -59,10 +59,7 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
     cells = sorted({(rw.rewriter, rw.strength) for o in with_rewrites for rw in rewrites_of[o.id]}, key=lambda c: (c[1], c[0]))
     rows: list[dict[str, Any]] = []
     for turn, original in enumerate(with_rewrites):
-        by_cell = {(rw.rewriter, rw.strength): rw for rw in rewrites_of[original.id]}
-        # The original's turn picks a cell; the first cell from there that it has is used.
-        rewrite = next(by_cell[cells[(turn + k) % len(cells)]] for k in range(len(cells))
-                       if cells[(turn + k) % len(cells)] in by_cell)
+        rewrite = pick_in_turn(rewrites_of[original.id], cells, turn, 1)[0]
         rows.append(_row(f"{original.id}|original", original.text, 0, original, None))
         rows.append(_row(f"{original.id}|rewrite|{rewrite.id}", rewrite.text, 1, original, rewrite))
     rows.sort(key=lambda row: row["id"])
@@ -71,9 +68,7 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
 
 def build_detect_items(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int) -> dict[str, list[dict[str, Any]]]:
     """The labelled detect items of every split, each list sorted by item id."""
-    rewrites_of = rewrites_by_source(rewrites)
-    by_split = originals_by_split(originals)
-    return {split: _split_items(by_split[split], rewrites_of, seed) for split in SPLITS}
+    return items_per_split(originals, rewrites, seed, _split_items)
 
 
 TASK = Task(metadata=METADATA, build_items=build_detect_items)

@@ -22,8 +22,8 @@ import numpy as np
 
 from benchmark.metrics import SliceSpec
 from benchmark.text import words
-from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
-from tasks.common import originals_by_split, rewrites_by_source
+from benchmark.types import Original, Rewrite, Task, TaskMetadata
+from tasks.common import items_per_split
 
 __all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_neighbours"]
 
@@ -146,9 +146,7 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
 
 def build_pair_items(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int) -> dict[str, list[dict[str, Any]]]:
     """The labelled pair items of every split, each list sorted by item id."""
-    rewrites_of = rewrites_by_source(rewrites)
-    by_split = originals_by_split(originals)
-    return {split: _split_items(by_split[split], rewrites_of, seed) for split in SPLITS}
+    return items_per_split(originals, rewrites, seed, _split_items)
 
 
 TASK = Task(metadata=METADATA, build_items=build_pair_items)

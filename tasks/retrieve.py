@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from benchmark.metrics import SliceSpec
 from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
-from tasks.common import hash_rank, originals_by_split, rewrites_by_source
+from tasks.common import hash_rank, originals_by_split, pick_in_turn, rewrites_by_source
 from tasks.pair import length_bucket
 
 __all__ = ["TASK", "METADATA", "POOL", "build_retrieve_items", "REWRITES_PER_ORIGINAL", "HELD_OUT_SHARE"]
@@ -67,19 +67,6 @@ def _query(item_id: str, text: str, source: str, original: Original, rewrite: Re
     }
 
 
-def _pick_rewrites(own: list[Rewrite], cells: list[tuple[str, str]], turn: int) -> list[Rewrite]:
-    """Up to REWRITES_PER_ORIGINAL rewrites, walking the cells from this original's turn."""
-    by_cell = {(rw.rewriter, rw.strength): rw for rw in own}
-    picked: list[Rewrite] = []
-    for k in range(len(cells)):
-        cell = cells[(turn * REWRITES_PER_ORIGINAL + k) % len(cells)]
-        if cell in by_cell:
-            picked.append(by_cell[cell])
-            if len(picked) == REWRITES_PER_ORIGINAL:
-                break
-    return picked
-
-
 def held_out(originals: Sequence[Original], seed: int) -> set[str]:
     """Ids of the originals left out of the pool: a seeded share of each split."""
     out: set[str] = set()
@@ -103,7 +90,7 @@ def build_retrieve_items(originals: Sequence[Original], rewrites: Sequence[Rewri
         for turn, original in enumerate(members):
             is_out = original.id in outside
             own = [rw for rw in rewrites_of.get(original.id, []) if not (is_out and rw.rewriter.startswith("partial"))]
-            for rw in _pick_rewrites(own, cells, turn):
+            for rw in pick_in_turn(own, cells, turn * REWRITES_PER_ORIGINAL, REWRITES_PER_ORIGINAL):
                 rows.append(_query(f"{original.id}|rewrite|{rw.id}", rw.text, "none" if is_out else original.id,
                                    original, rw, "rewrite-no-source" if is_out else "rewrite"))
             if is_out:
