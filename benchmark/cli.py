@@ -22,6 +22,8 @@ examples:
   bench eval --model tfidf                     score a baseline on every task (test split)
   bench eval --model mypkg.scorers:score       score your own function f(originals, candidates)
   bench eval --model shingle --model-arg n=5 --limit 200
+  bench eval --model tfidf --task pair --data my-pairs.jsonl --dev-data my-dev.jsonl
+                                               score a model on your own labelled data
   bench leaderboard                            regenerate leaderboard.md from results/
 """
 
@@ -63,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "  bench eval --model sentence-transformers/all-MiniLM-L6-v2\n"
                                     "  bench eval --model ./my-cross-encoder --model-arg batch_size=8\n"
                                     "  bench eval --model predictions:my-scores.jsonl\n"
-                                    "  bench eval --model shingle --limit 200 --batch-size 16")
+                                    "  bench eval --model shingle --limit 200 --batch-size 16\n"
+                                    "  bench eval --model tfidf --task pair --data msr_paraphrase_test.txt "
+                                    "--dev-data msr_paraphrase_train.txt\n"
+                                    "  bench eval --model word-rarity --task detect --data spun.csv "
+                                    "--columns text=body,label=is_spun --slice-by site")
     ev.add_argument("--model", required=True, metavar="MODEL",
                     help="a registered baseline (see `bench list`); package.module:attr naming a function "
                          "f(originals, candidates) -> list[float], an object with score_pairs(...), or a class; "
@@ -71,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "predictions:FILE.jsonl with one {\"id\", \"score\"} object per line")
     ev.add_argument("--task", action="append", metavar="TASK", default=None,
                     help="task to run (repeatable; default: every task the model supports)")
-    ev.add_argument("--split", default="test", choices=("train", "dev", "test"), help="split to evaluate")
+    ev.add_argument("--split", default=None, choices=("train", "dev", "test"),
+                    help="split of the built-in data to evaluate (default: test)")
     ev.add_argument("--limit", type=int, metavar="N", default=None,
                     help="score only N items (a stable subset); such runs never enter the leaderboard")
     ev.add_argument("--batch-size", type=int, metavar="N", default=64, help="items per model call")
@@ -84,11 +91,33 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--trust-remote-code", action="store_true",
                     help="allow a Hub or directory model to run its own Python code (only for models you trust)")
     _add_data_args(ev)
+    own = ev.add_argument_group("your own data (task pair or detect; see README, 'Bring your own data')")
+    own.add_argument("--data", metavar="SOURCE", default=None,
+                     help="evaluate on SOURCE instead of the built-in data: a .jsonl/.csv/.tsv/.txt/.parquet file, "
+                          "a directory saved with datasets' save_to_disk, or a Hub dataset id (online only)")
+    own.add_argument("--dev-data", metavar="SOURCE", default=None,
+                     help="other labelled data (same columns) to choose the F1/accuracy thresholds on; "
+                          "without it those metrics are left out")
+    own.add_argument("--columns", metavar="MAP", default=None,
+                     help="map schema fields to your columns, e.g. original=colA,candidate=colB,label=colC,id=colD")
+    own.add_argument("--slice-by", action="append", metavar="COLUMN", default=[],
+                     help="report metrics per value of this column too (repeatable)")
+    own.add_argument("--format", choices=("plain", "mrpc", "paws"), default=None,
+                     help="read SOURCE as MRPC's or PAWS's TSV, or as the plain schema (default: recognised "
+                          "from the header)")
+    own.add_argument("--data-name", metavar="NAME", default=None,
+                     help="name in the results path <output-dir>/<model>/<task>@NAME.json (default: the file's stem)")
+    own.add_argument("--data-split", metavar="SPLIT", default=None,
+                     help="split of a DatasetDict directory or Hub dataset (default: test)")
 
     board = commands.add_parser("leaderboard", help="regenerate leaderboard.md from results", formatter_class=_Formatter,
-                                epilog="example:\n  bench leaderboard --results results --out leaderboard.md")
+                                epilog="examples:\n  bench leaderboard --results results --out leaderboard.md\n"
+                                         "  bench leaderboard --results results --data msr_paraphrase_test --out mrpc.md")
     board.add_argument("--results", metavar="DIR", default="results", help="results directory to read")
-    board.add_argument("--out", metavar="FILE", default="leaderboard.md", help="markdown file to write")
+    board.add_argument("--out", metavar="FILE", default=None,
+                       help="markdown file to write (default: leaderboard.md, or leaderboard@NAME.md with --data)")
+    board.add_argument("--data", metavar="NAME", default=None,
+                       help="instead, a table of the results on your data set NAME (from bench eval --data)")
     return parser
 
 
@@ -126,6 +155,12 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def _where(result: Mapping[str, Any]) -> str:
+    """The split of the built-in data, or the user's data set, a result is on."""
+    data = result.get("data", {})
+    return f"data {data['name']}" if data.get("kind") == "user" else str(result["task"]["split"])
+
+
 def _is_retrieval(result: Mapping[str, Any]) -> bool:
     return "retrieval" in result
 
@@ -134,12 +169,12 @@ def _summary_table(results: Sequence[Mapping[str, Any]]) -> str:
     tables = []
     scored = [r for r in results if not _is_retrieval(r)]
     if scored:
-        lines = ["| task | split | n (+/-) | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc |",
+        lines = ["| task | split or data | n (+/-) | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc |",
                  "|---|---|---|---|---|---|---|---|---|"]
         for r in scored:
             m = r["metrics"]
             lo, hi = m.get("auroc_ci95") or (None, None)
-            lines.append(f"| {r['task']['name']} | {r['task']['split']}{' (limited)' if r['limited'] else ''} | "
+            lines.append(f"| {r['task']['name']} | {_where(r)}{' (limited)' if r['limited'] else ''} | "
                          f"{r['n']['positive']}/{r['n']['negative']} | {_fmt(m['auroc'])} [{_fmt(lo)}, {_fmt(hi)}] | "
                          f"{_fmt(m['ap'])} | {_fmt(m['tpr_at_1pct_fpr'])} | {_fmt(m['tpr_at_5pct_fpr'])} | "
                          f"{_fmt(m['f1'])} | {_fmt(m['accuracy'])} |")
@@ -172,6 +207,44 @@ def _slice_table(result: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_OWN_DATA_OPTIONS = ("dev_data", "columns", "format", "data_name", "data_split")
+
+
+def _check_data_options(args: argparse.Namespace) -> None:
+    """Options that only make sense with --data (and the other way round) fail before any work."""
+    if args.data is None:
+        given = [f"--{o.replace('_', '-')}" for o in _OWN_DATA_OPTIONS if getattr(args, o) is not None]
+        given += ["--slice-by"] if args.slice_by else []
+        if given:
+            raise BenchError(f"{', '.join(given)}: only used with --data SOURCE (your own data); add --data or drop them.")
+        return
+    if not args.task or len(set(args.task)) != 1 or args.task[0] not in ("pair", "detect"):
+        raise BenchError("--data needs exactly one task: --task pair (original, candidate, label) or "
+                         "--task detect (text, label).")
+    if args.split is not None:
+        raise BenchError("--split picks a split of the built-in data; with --data the whole SOURCE is evaluated "
+                         "(--data-split picks a split of a DatasetDict directory or Hub dataset).")
+
+
+def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache_dir: Path | None) -> Any:
+    from benchmark.io import resolve_cache_dir
+    from benchmark.runner import evaluate_user_data
+    from benchmark.userdata import load_user_data, parse_columns
+
+    cache_dir = resolve_cache_dir(args.cache_dir)
+    options = dict(cache_dir=cache_dir, columns=parse_columns(args.columns, task.name), fmt=args.format,
+                   split=args.data_split)
+    data = load_user_data(args.data, task.name, slice_by=args.slice_by, name=args.data_name, **options)
+    dev = load_user_data(args.dev_data, task.name, **options) if args.dev_data is not None else None
+    builtin = None
+    if model.needs_fit() and not model.by_id:
+        print(f"model {model.name!r} is fitted on the built-in {task.name} train split (built on first use).",
+              file=sys.stderr)
+        builtin = _load_data(args)
+    return evaluate_user_data(model, task, data, dev, limit=args.limit, batch_size=args.batch_size,
+                              builtin=builtin, score_cache_dir=score_cache_dir)
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     from benchmark.models import parse_model_args, resolve_model
     from benchmark.registry import TASKS, load_target, lookup
@@ -180,6 +253,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from benchmark.retrieval import evaluate_retrieval
     from benchmark.runner import evaluate_task
 
+    _check_data_options(args)
     # Resolve names first, so a typo fails before any building or scoring.
     task_names = args.task or list(TASKS)
     tasks = [load_target(lookup(TASKS, name, "task").target).metadata for name in dict.fromkeys(task_names)]
@@ -193,22 +267,30 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise BenchError(f"model {args.model!r} supports none of the tasks {[t.name for t in tasks]}: "
                          + "; ".join(f"{name}: {reason}" for name, reason in reasons.items()) + ".")
 
-    data = _load_data(args)
     score_cache_dir = None if args.no_cache else resolve_cache_dir(args.cache_dir) / "scores"
     output_dir = Path(args.output_dir)
     results, paths = [], []
-    for task in runnable:
-        if task.model_method == "search":
-            outcome = evaluate_retrieval(model, task, data, split=args.split, limit=args.limit,
-                                         batch_size=args.batch_size)
-        else:
-            outcome = evaluate_task(model, task, data, split=args.split, limit=args.limit,
-                                    batch_size=args.batch_size, score_cache_dir=score_cache_dir)
+    if args.data is not None:
+        outcome = _eval_user_data(args, model, runnable[0], score_cache_dir)
         paths.append(write_result(output_dir, outcome.result, outcome.predictions))
         results.append(outcome.result)
+        fingerprint_line = f"data fingerprint ({outcome.result['data']['name']}): {outcome.result['task']['fingerprint']}"
+    else:
+        data = _load_data(args)
+        split = args.split or "test"
+        for task in runnable:
+            if task.model_method == "search":
+                outcome = evaluate_retrieval(model, task, data, split=split, limit=args.limit,
+                                             batch_size=args.batch_size)
+            else:
+                outcome = evaluate_task(model, task, data, split=split, limit=args.limit,
+                                        batch_size=args.batch_size, score_cache_dir=score_cache_dir)
+            paths.append(write_result(output_dir, outcome.result, outcome.predictions))
+            results.append(outcome.result)
+        fingerprint_line = f"data fingerprint: {data.fingerprint}"
 
     print(f"model: {model.name}" + (f" {model.args}" if model.args else ""))
-    print(f"data fingerprint: {data.fingerprint}")
+    print(fingerprint_line)
     print()
     print(_summary_table(results))
     for result in results:
@@ -232,9 +314,16 @@ def _cmd_leaderboard(args: argparse.Namespace) -> int:
     from benchmark.results import load_results
 
     records = load_results(Path(args.results))
-    text = render_leaderboard(records, source=f"{Path(args.results).as_posix().rstrip('/')}/")
-    atomic_write_text(Path(args.out), text)
-    print(f"wrote {args.out} from {len(records)} results files")
+    source = f"{Path(args.results).as_posix().rstrip('/')}/"
+    if args.data is not None:
+        from benchmark.leaderboard import render_data_table
+
+        text = render_data_table(records, args.data, source=source)
+    else:
+        text = render_leaderboard(records, source=source)
+    out = args.out or ("leaderboard.md" if args.data is None else f"leaderboard@{args.data}.md")
+    atomic_write_text(Path(out), text)
+    print(f"wrote {out} from {len(records)} results files")
     return 0
 
 

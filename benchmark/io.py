@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from benchmark.types import BenchError
+
 __all__ = [
     "CACHE_ENV",
     "default_cache_dir",
@@ -18,6 +20,8 @@ __all__ = [
     "atomic_directory",
     "sha256_file",
     "stable_json",
+    "decoded_lines",
+    "jsonl_objects",
 ]
 
 #: Environment variable that overrides the default cache directory.
@@ -88,3 +92,35 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def decoded_lines(path: Path, where: str | None = None) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line of a file, decoded strictly as UTF-8 (a leading BOM dropped).
+
+    Read a line at a time, so a large file never sits in memory; a byte that is not UTF-8
+    stops the read with the file (or ``where``), line and byte named.
+    """
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise BenchError(f"{where or path}, line {number}: not valid UTF-8 (byte {raw[error.start]:#04x} at "
+                                 f"column {error.start + 1}); save the file as UTF-8.") from None
+            yield number, line.removeprefix("\ufeff") if number == 1 else line
+
+
+def jsonl_objects(path: Path, where: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank line of a JSON-lines file; anything else is an error
+    naming the file (or ``where``) and line."""
+    where = where or str(path)
+    for number, line in decoded_lines(path, where):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as error:
+            raise BenchError(f"{where}, line {number}: not a JSON object ({error}).") from None
+        if not isinstance(row, dict):
+            raise BenchError(f"{where}, line {number}: expected a JSON object, got {type(row).__name__}.")
+        yield number, row

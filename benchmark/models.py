@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from benchmark.io import stable_json
+from benchmark.io import jsonl_objects, stable_json
 from benchmark.registry import MODELS, load_target, suggest
 from benchmark.types import BenchError, TaskMetadata
 
@@ -234,20 +234,9 @@ class PredictionsFile:
         seen_lines: dict[str, list[int]] = {}
         bad_scores: list[str] = []
         where = f"predictions file {self.path}"
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as error:
-            raise BenchError(f"{where} is not valid UTF-8 ({error}).") from error
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as error:
-                raise BenchError(f"{where}, line {number}: not a JSON object ({error}).") from error
-            if not isinstance(row, dict) or "id" not in row or "score" not in row:
-                found = sorted(row) if isinstance(row, dict) else type(row).__name__
-                raise BenchError(f"{where}, line {number}: each line needs the keys 'id' and 'score'; found {found}.")
+        for number, row in jsonl_objects(self.path, where):
+            if "id" not in row or "score" not in row:
+                raise BenchError(f"{where}, line {number}: each line needs the keys 'id' and 'score'; found {sorted(row)}.")
             item_id, score = row["id"], row["score"]
             if not isinstance(item_id, str) or not item_id:
                 raise BenchError(f"{where}, line {number}: 'id' must be a non-empty string, got {item_id!r}.")

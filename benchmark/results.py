@@ -2,6 +2,7 @@
 
 Layout: ``<output-dir>/<model-slug>/<task>.json`` and ``<task>.predictions.jsonl`` beside it
 (``id`` and ``score`` per line; retrieval adds the source's rank and the top 10 documents).
+On a user's data set (``--data``) the stem is ``<task>@<data-name>``.
 Both are written atomically, predictions first, so a results file always has its predictions.
 """
 from __future__ import annotations
@@ -15,18 +16,30 @@ from benchmark.io import atomic_write_text
 from benchmark.runner import SCHEMA_VERSION
 from benchmark.types import BenchError
 
-__all__ = ["write_result", "load_results", "result_path"]
+__all__ = ["write_result", "load_results", "result_path", "result_stem", "is_user_data"]
 
 
-def result_path(output_dir: Path, model_slug: str, task: str) -> Path:
-    return output_dir / model_slug / f"{task}.json"
+def is_user_data(record: Mapping[str, Any]) -> bool:
+    """Whether a results record is on a user's data set (``--data``) rather than the built-in data."""
+    return record.get("data", {}).get("kind") == "user"
+
+
+def result_stem(record: Mapping[str, Any]) -> str:
+    """``<task>`` on the built-in data, ``<task>@<data-name>`` on a user's data set."""
+    task = record["task"]["name"]
+    return f"{task}@{record['data']['name']}" if is_user_data(record) else task
+
+
+def result_path(output_dir: Path, model_slug: str, stem: str) -> Path:
+    return output_dir / model_slug / f"{stem}.json"
 
 
 def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable[Mapping[str, Any]]) -> Path:
     """Write the predictions, then the results file that points to them; return its path."""
-    path = result_path(output_dir, result["model"]["slug"], result["task"]["name"])
+    stem = result_stem(result)
+    path = result_path(output_dir, result["model"]["slug"], stem)
     lines = "".join(json.dumps(dict(p)) + "\n" for p in predictions)
-    predictions_path = path.with_name(f"{result['task']['name']}.predictions.jsonl")
+    predictions_path = path.with_name(f"{stem}.predictions.jsonl")
     record = dict(result)
     record["predictions"] = {"file": predictions_path.name,
                              "sha256": hashlib.sha256(lines.encode("utf-8")).hexdigest()}

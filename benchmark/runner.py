@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from datasets import Dataset
 
     from benchmark.build import BenchmarkData
+    from benchmark.metrics import SliceSpec
     from benchmark.models import LoadedModel
+    from benchmark.userdata import UserData
 
 __all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "CacheStats", "score_dataset",
-           "limit_items", "evaluate_task", "fit_model", "record_header", "record_footer", "show_ids"]
+           "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer", "show_ids"]
 
 #: Version of the results-file layout; bumped on any incompatible change.
 SCHEMA_VERSION = 1
@@ -37,6 +39,8 @@ SCHEMA_VERSION = 1
 THRESHOLD_SPLIT: dict[str, str | None] = {"test": "dev", "dev": "train", "train": None}
 
 _MAX_IDS_SHOWN = 10
+#: Items whose texts are read at once to compute score-cache keys.
+_KEY_CHUNK = 4096
 
 #: Bootstrap resamples for the headline AUROC interval and for each slice's interval (the
 #: slices are many and secondary, so fewer; both are recorded in the results file).
@@ -110,14 +114,17 @@ def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *,
     """
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
-    table = _columns(items, ["id", *task.inputs])
-    ids: list[str] = table["id"]
-    columns = [table[name] for name in task.inputs]
+    # Texts are read a chunk or a batch at a time, never all at once, so memory stays flat
+    # on a large (memory-mapped) data set.
+    view = items.select_columns(["id", *task.inputs])
+    ids: list[str] = _columns(items, ["id"])["id"]
     scores = np.empty(len(ids), dtype=np.float64)
     keys: list[str] = []
     todo = list(range(len(ids)))
     if cache is not None:
-        keys = [item_key(task.model_method, texts) for texts in zip(*columns)]
+        for start in range(0, len(ids), _KEY_CHUNK):
+            chunk = view[start : start + _KEY_CHUNK]
+            keys += [item_key(task.model_method, texts) for texts in zip(*(chunk[name] for name in task.inputs))]
         cached = cache.get_many(keys)
         todo = [i for i, key in enumerate(keys) if key not in cached]
         for i, key in enumerate(keys):
@@ -138,8 +145,9 @@ def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *,
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             batch_ids = [ids[i] for i in batch]
+            rows = view[batch[0] : batch[-1] + 1] if batch[-1] - batch[0] == len(batch) - 1 else view[batch]
             try:
-                raw = model.score_batch(task, batch_ids, [[column[i] for i in batch] for column in columns])
+                raw = model.score_batch(task, batch_ids, [rows[name] for name in task.inputs])
             except Exception as error:
                 raise ModelError(f"{where} raised {type(error).__name__}: {error} "
                                  f"(while scoring items {show_ids(batch_ids)}).") from error
@@ -209,6 +217,93 @@ def limit_items(items: "Dataset", limit: int | None) -> "Dataset":
     return items.select(sorted(order[:limit]))
 
 
+def _measure(model: "LoadedModel", task: TaskMetadata, items: "Dataset", dev: "Dataset | None", *,
+             dev_name: str | None, train: "Dataset | None", train_fingerprint: str | None,
+             known_ids: Callable[[], set[str]], slices: Sequence["SliceSpec"], batch_size: int, progress: bool,
+             score_cache_dir: Path | None, desc: str, notes: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Fit (if the model wants it, on ``train``), score ``dev`` for thresholds and ``items``, measure.
+
+    Shared by the built-in tasks and a user's data. ``dev`` is never the evaluated data;
+    without it F1 and accuracy are left out. Returns the results-file body and the predictions.
+    """
+    from benchmark.metrics import Thresholds, best_threshold, compute_metrics, slice_metrics
+
+    cache = None
+    if score_cache_dir is not None and model.cacheable:
+        cache = ScoreCache(score_cache_dir, model.slug, model.cache_identity(task, train_fingerprint or ""))
+    stats = CacheStats()
+    fit_seconds = 0.0
+
+    def fit_once() -> None:
+        """Fit on the train split the first time anything must be scored."""
+        nonlocal fit_seconds
+        if model.needs_fit():
+            if train is None:
+                raise BenchError(f"model {model.name!r} must be fitted, and no train split was given for task {task.name!r}.")
+            fit_seconds += fit_model(model, task.name, train)
+
+    if model.by_id:
+        # A predictions file: every evaluated item needs a score; the threshold split's items
+        # too, unless the file has none of them (then the threshold metrics are left out).
+        needed = _columns(items, ["id"])["id"]
+        if dev is not None and not model.obj.has_any(_columns(dev, ["id"])["id"]):
+            notes.append(f"F1 and accuracy left out: the predictions file has no scores for the "
+                         f"{dev_name} items, where their thresholds are chosen.")
+            dev = None
+        else:
+            needed = needed + (_columns(dev, ["id"])["id"] if dev is not None else [])
+        model.obj.cover(needed, known_ids(), task.name)
+
+    thresholds = Thresholds(f1=None, accuracy=None, source_split=None)
+    dev_seconds = 0.0
+    try:
+        if dev is not None:
+            t0 = time.perf_counter()
+            dev_scores = score_dataset(model, task, dev, batch_size=batch_size, progress=progress,
+                                       desc=f"{desc} {dev_name} (thresholds)", cache=cache,
+                                       before_scoring=fit_once, stats=stats)
+            dev_labels = np.asarray(_columns(dev, ["label"])["label"])
+            thresholds = Thresholds(f1=best_threshold(dev_scores, dev_labels, "f1"),
+                                    accuracy=best_threshold(dev_scores, dev_labels, "accuracy"),
+                                    source_split=dev_name)
+            dev_seconds = time.perf_counter() - t0 - fit_seconds
+
+        t0 = time.perf_counter()
+        fit_before = fit_seconds
+        scores = score_dataset(model, task, items, batch_size=batch_size, progress=progress, desc=desc,
+                               cache=cache, before_scoring=fit_once, stats=stats)
+        score_seconds = time.perf_counter() - t0 - (fit_seconds - fit_before)
+    finally:
+        if cache is not None:
+            cache.close()
+    if model.needs_fit() and not fit_seconds:
+        # Every score came from the cache, whose identity includes the train split it was fitted on.
+        notes.append("all scores served from the score cache; the model was not re-fitted")
+
+    table = _columns(items, ["id", "label", *(spec.key for spec in slices)])
+    labels = np.asarray(table["label"])
+    metrics = compute_metrics(scores, labels, thresholds, n_resamples=MAIN_RESAMPLES)
+    n = {"positive": metrics.pop("n_positive"), "negative": metrics.pop("n_negative")}
+    metadata = {spec.key: table[spec.key] for spec in slices}
+    slice_rows = slice_metrics(scores, labels, metadata, slices, thresholds, n_resamples=SLICE_RESAMPLES)
+    predictions = [{"id": item_id, "score": float(score)} for item_id, score in zip(table["id"], scores)]
+    body = {
+        "batch_size": batch_size,
+        "n": n,
+        "thresholds": asdict(thresholds),
+        "bootstrap": {"resamples": MAIN_RESAMPLES, "slice_resamples": SLICE_RESAMPLES, "seed": 0,
+                      "method": "stratified percentile bootstrap of AUROC"},
+        "metrics": metrics,
+        "slices": slice_rows,
+        "runtime_s": {"fit": round(fit_seconds, 3), "thresholds": round(dev_seconds, 3),
+                      "scoring": round(score_seconds, 3)},
+        "score_cache": {"used": cache is not None, "hits": stats.hits, "computed": stats.computed,
+                        **({"file": str(cache.path)} if cache is not None else {})},
+        "notes": notes,
+    }
+    return body, predictions
+
+
 def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
                   limit: int | None, batch_size: int, progress: bool = True,
                   score_cache_dir: Path | None = None) -> EvalOutcome:
@@ -217,87 +312,69 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     With ``score_cache_dir``, scores are read from and written to a cache there keyed by the
     model's identity (see :mod:`benchmark.score_cache`).
     """
-    from benchmark.metrics import Thresholds, best_threshold, compute_metrics, slice_metrics
-
     started = time.perf_counter()
     splits = data.task(task.name)
     if split not in splits:
         raise BenchError(f"--split {split!r} does not exist for task {task.name!r}; choose one of {list(splits)}.")
-    task_fingerprint = data.task_fingerprints[task.name]
-    notes: list[str] = []
-    cache = None
-    if score_cache_dir is not None and model.cacheable:
-        cache = ScoreCache(score_cache_dir, model.slug, model.cache_identity(task, task_fingerprint))
-    stats = CacheStats()
-    fit_seconds = 0.0
-
-    def fit_once() -> None:
-        """Fit on the train split the first time anything must be scored."""
-        nonlocal fit_seconds
-        if model.needs_fit():
-            fit_seconds += fit_model(model, task.name, splits["train"])
-
     threshold_split = THRESHOLD_SPLIT.get(split)
     items = limit_items(splits[split], limit)
     dev = limit_items(splits[threshold_split], limit) if threshold_split is not None else None
-    if model.by_id:
-        # A predictions file: every evaluated item needs a score; the threshold split's items
-        # too, unless the file has none of them (then the threshold metrics are left out).
-        needed = _columns(items, ["id"])["id"]
-        known = {i for part in splits.values() for i in _columns(part, ["id"])["id"]}
-        if dev is not None and not model.obj.has_any(_columns(dev, ["id"])["id"]):
-            notes.append(f"F1 and accuracy left out: the predictions file has no scores for the "
-                         f"{threshold_split} split, where their thresholds are chosen.")
-            dev = None
-        else:
-            needed = needed + (_columns(dev, ["id"])["id"] if dev is not None else [])
-        model.obj.cover(needed, known, task.name)
-
-    thresholds = Thresholds(f1=None, accuracy=None, source_split=None)
-    dev_seconds = 0.0
-    if dev is not None:
-        t0 = time.perf_counter()
-        dev_scores = score_dataset(model, task, dev, batch_size=batch_size, progress=progress,
-                                   desc=f"{task.name}/{threshold_split} (thresholds)", cache=cache,
-                                   before_scoring=fit_once, stats=stats)
-        dev_labels = np.asarray(_columns(dev, ["label"])["label"])
-        thresholds = Thresholds(f1=best_threshold(dev_scores, dev_labels, "f1"),
-                                accuracy=best_threshold(dev_scores, dev_labels, "accuracy"),
-                                source_split=threshold_split)
-        dev_seconds = time.perf_counter() - t0 - fit_seconds
-
-    t0 = time.perf_counter()
-    fit_before = fit_seconds
-    scores = score_dataset(model, task, items, batch_size=batch_size, progress=progress, desc=f"{task.name}/{split}",
-                           cache=cache, before_scoring=fit_once, stats=stats)
-    score_seconds = time.perf_counter() - t0 - (fit_seconds - fit_before)
-    if cache is not None:
-        cache.close()
-    if model.needs_fit() and not fit_seconds:
-        # Every score came from the cache, whose identity includes the train split it was fitted on.
-        notes.append("all scores served from the score cache; the model was not re-fitted")
-
-    table = _columns(items, ["id", "label", *(spec.key for spec in task.slices)])
-    labels = np.asarray(table["label"])
-    metrics = compute_metrics(scores, labels, thresholds, n_resamples=MAIN_RESAMPLES)
-    n = {"positive": metrics.pop("n_positive"), "negative": metrics.pop("n_negative")}
-    metadata = {spec.key: table[spec.key] for spec in task.slices}
-    slices = slice_metrics(scores, labels, metadata, task.slices, thresholds, n_resamples=SLICE_RESAMPLES)
-    predictions = [{"id": item_id, "score": float(score)} for item_id, score in zip(table["id"], scores)]
+    body, predictions = _measure(
+        model, task, items, dev, dev_name=threshold_split, train=splits["train"],
+        train_fingerprint=data.task_fingerprints[task.name],
+        known_ids=lambda: {i for part in splits.values() for i in _columns(part, ["id"])["id"]},
+        slices=task.slices, batch_size=batch_size, progress=progress, score_cache_dir=score_cache_dir,
+        desc=f"{task.name}/{split}", notes=[])
     result = {
         **record_header(model, task, data, split, limit, len(splits[split]), "train" if model.needs_fit() else None),
-        "batch_size": batch_size,
-        "n": n,
-        "thresholds": asdict(thresholds),
-        "bootstrap": {"resamples": MAIN_RESAMPLES, "slice_resamples": SLICE_RESAMPLES, "seed": 0,
-                      "method": "stratified percentile bootstrap of AUROC"},
-        "metrics": metrics,
-        "slices": slices,
-        "runtime_s": {"total": round(time.perf_counter() - started, 3), "fit": round(fit_seconds, 3),
-                      "thresholds": round(dev_seconds, 3), "scoring": round(score_seconds, 3)},
-        "score_cache": {"used": cache is not None, "hits": stats.hits, "computed": stats.computed,
-                        **({"file": str(cache.path)} if cache is not None else {})},
-        "notes": notes,
+        **body,
         **record_footer(),
     }
+    result["runtime_s"]["total"] = round(time.perf_counter() - started, 3)
+    return EvalOutcome(result=result, predictions=predictions)
+
+
+def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData", dev: "UserData | None", *,
+                       limit: int | None, batch_size: int, builtin: "BenchmarkData | None" = None,
+                       progress: bool = True, score_cache_dir: Path | None = None) -> EvalOutcome:
+    """Every metric of ``task`` for a user's data set (see :mod:`benchmark.userdata`).
+
+    Thresholds come from ``dev`` only (never from the evaluated data). A model that fits is
+    fitted on the task's train split of the ``builtin`` data, as it is for the leaderboard.
+    """
+    from benchmark.metrics import SliceSpec
+
+    started = time.perf_counter()
+    if model.needs_fit() and not model.by_id and builtin is None:
+        raise BenchError(f"model {model.name!r} is fitted on the built-in train split; load the built-in data first.")
+    notes: list[str] = []
+    if dev is None:
+        notes.append("F1 and accuracy left out: they need thresholds chosen on other labelled data; pass "
+                     "--dev-data SOURCE (they are never tuned on the evaluated data).")
+    elif dev.fingerprint == data.fingerprint:
+        raise BenchError(f"--dev-data {dev.source} holds the same rows as --data {data.source}; thresholds must "
+                         f"come from other data than the evaluated one.")
+    items = limit_items(data.items, limit)
+    train = builtin.task(task.name)["train"] if builtin is not None and model.needs_fit() else None
+    fingerprint = builtin.task_fingerprints[task.name] if train is not None else None
+    body, predictions = _measure(
+        model, task, items, dev.items if dev is not None else None, dev_name="dev-data" if dev else None,
+        train=train, train_fingerprint=fingerprint,
+        known_ids=lambda: set(_columns(data.items, ["id"])["id"]) | (set(_columns(dev.items, ["id"])["id"]) if dev else set()),
+        slices=[SliceSpec(column, "both") for column in data.slice_by], batch_size=batch_size, progress=progress,
+        score_cache_dir=score_cache_dir, desc=f"{task.name}@{data.name}", notes=notes)
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "bench_version": __version__,
+        "task": {"name": task.name, "version": task.version, "split": None, "fingerprint": data.fingerprint,
+                 "main_score": task.main_score},
+        "data": {**data.record(), "dev": dev.record() if dev is not None else None,
+                 **({"fit": {"data": "built-in", "split": "train", "task_fingerprint": fingerprint}} if fingerprint else {})},
+        "model": model_record(model, "train" if train is not None else None),
+        "limit": limit,
+        "limited": limit is not None and limit < len(data.items),
+        **body,
+        **record_footer(),
+    }
+    result["runtime_s"]["total"] = round(time.perf_counter() - started, 3)
     return EvalOutcome(result=result, predictions=predictions)

@@ -1,0 +1,489 @@
+"""Bring your own data: a user's labelled pairs or texts as items of ``pair`` or ``detect``.
+
+``bench eval --task pair --data SOURCE`` reads SOURCE, checks every row, and hands the
+harness the same kind of items the built-in tasks have: ``id``, the task's inputs, ``label``
+and any ``--slice-by`` columns. SOURCE is one of
+
+* a file: JSON lines (``.jsonl``, ``.ndjson``), CSV (``.csv``), TSV (``.tsv``, ``.txt``:
+  tab-separated, no quoting, as MRPC and PAWS ship) or Parquet (``.parquet``);
+* a directory written by ``datasets`` (``save_to_disk``): a Dataset, or a DatasetDict of
+  which ``--data-split`` (default ``test``) is taken;
+* a Hugging Face Hub dataset id, ``owner/name`` or ``owner/name:config`` (online only; offline
+  it fails at once, before any download is tried).
+
+Schema (``--columns field=column,...`` maps other names): pair rows have ``original``,
+``candidate``, ``label`` (1 = the candidate is derived from the original) and an optional
+``id``; detect rows have ``text``, ``label`` (1 = machine rewrite) and an optional ``id``.
+Labels are 0/1 or true/false. A missing id is derived from the row's texts, so it is stable.
+
+Two public pair formats are read as they ship, chosen with ``--format`` or recognised from the
+header: MRPC (``Quality``, ``#1 ID``, ``#2 ID``, ``#1 String``, ``#2 String``; UTF-8 with a
+BOM) and PAWS (``id``, ``sentence1``, ``sentence2``, ``label``).
+
+Rows are checked and converted as a stream into an Arrow file in the cache (``<cache>/userdata``,
+keyed by the source's content and the options, written atomically) and memory-mapped from
+there, so memory stays flat however large the file is and a second run skips the conversion.
+Any bad row stops the load with the file and line (or row) named; nothing is written.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import math
+import os
+import re
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+
+from benchmark.io import atomic_write_text, decoded_lines, jsonl_objects, sha256_file, stable_json
+from benchmark.types import BenchError
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+__all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "parse_columns", "data_name"]
+
+#: Bumped when the conversion changes, so cached conversions of older code are not reused.
+LOADER_VERSION = "1"
+
+#: Rows per Arrow record batch while converting (memory is bounded by one batch).
+_BATCH_ROWS = 2_000
+
+#: ``name``, ``owner/name`` or either with ``:config``: what is tried on the Hub when no such path exists.
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?(:[\w.-]+)?$")
+
+_FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
+               ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The fields of one task's items: the model's inputs, then the label; ``id`` is optional."""
+
+    inputs: tuple[str, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (*self.inputs, "label", "id")
+
+
+SCHEMAS: Mapping[str, Schema] = {"pair": Schema(("original", "candidate")), "detect": Schema(("text",))}
+
+
+@dataclass(frozen=True)
+class Format:
+    """A public file format: the columns that recognise it and how they map to the schema."""
+
+    name: str
+    task: str
+    header: tuple[str, ...]
+    """Columns that must all be present; a header with all of them is recognised as this format."""
+    columns: Mapping[str, str]
+    """Schema field -> column of the format."""
+    make_id: Callable[[Mapping[str, Any]], str] | None = None
+    """Builds the item id from a raw row (when the format's id spans several columns)."""
+
+
+FORMATS: Mapping[str, Format] = {
+    "mrpc": Format("mrpc", "pair", ("Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"),
+                   {"original": "#1 String", "candidate": "#2 String", "label": "Quality"},
+                   make_id=lambda row: f"mrpc-{row['#1 ID']}-{row['#2 ID']}"),
+    "paws": Format("paws", "pair", ("id", "sentence1", "sentence2", "label"),
+                   {"original": "sentence1", "candidate": "sentence2", "label": "label", "id": "id"}),
+}
+
+
+@dataclass(frozen=True)
+class UserData:
+    """A user's data set, checked and converted: the items plus what results record about it."""
+
+    name: str
+    """Short name used in results paths: ``<task>@<name>.json``."""
+    task: str
+    source: str
+    """What the user passed as SOURCE."""
+    kind: str
+    """``jsonl``, ``csv``, ``tsv``, ``parquet``, ``datasets-dir`` or ``hub``."""
+    format: str
+    """``mrpc``, ``paws`` or ``plain`` (the documented schema, maybe renamed by ``--columns``)."""
+    columns: Mapping[str, str]
+    """Schema field -> source column actually read (``id`` absent: ids derived from content)."""
+    slice_by: tuple[str, ...]
+    fingerprint: str
+    """sha256 of the task name and every converted row, in order: identifies the data."""
+    items: "Dataset" = field(repr=False, compare=False)
+
+    def record(self) -> dict[str, Any]:
+        """What a results file says about this data."""
+        return {"kind": "user", "name": self.name, "source": self.source, "source_kind": self.kind,
+                "format": self.format, "columns": dict(self.columns), "slice_by": list(self.slice_by),
+                "fingerprint": self.fingerprint, "n_rows": len(self.items)}
+
+
+# --------------------------------------------------------------------------- options
+
+
+def parse_columns(spec: str | None, task: str) -> dict[str, str]:
+    """``"original=colA,candidate=colB"`` -> ``{"original": "colA", ...}``, checked against the schema."""
+    if not spec:
+        return {}
+    fields = SCHEMAS[task].fields
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        key, sep, column = (s.strip() for s in part.partition("="))
+        if not sep or not key or not column:
+            raise BenchError(f"--columns {spec!r}: write FIELD=COLUMN pairs separated by commas, "
+                             f"e.g. --columns {fields[0]}=colA,label=colC.")
+        if key not in fields:
+            raise BenchError(f"--columns: {key!r} is not a field of task {task!r}; its fields are {list(fields)}.")
+        mapping[key] = column
+    return mapping
+
+
+def data_name(source: str) -> str:
+    """A file-name-safe name for a source: the file's stem, the directory's or the Hub id's name."""
+    path = Path(source)
+    raw = path.stem if path.suffix.lower() in _FILE_KINDS else path.name if path.exists() else source
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("._") or "data"
+
+
+# --------------------------------------------------------------------------- row sources
+
+
+@dataclass
+class _Rows:
+    """Raw rows of a source: its header, the rows with where each is, and an identity of the content."""
+
+    header: list[str]
+    rows: Iterator[tuple[str, Mapping[str, Any]]]
+    content_id: str
+    """Changes whenever the content can have changed (a file's sha256, a dataset's fingerprint)."""
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for number, row in jsonl_objects(path):
+        yield f"line {number}", row
+
+
+def _jsonl_header(path: Path) -> list[str]:
+    for location, row in _jsonl_rows(path):
+        return list(row)
+    return []
+
+
+def _delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[str, Mapping[str, Any]]]]:
+    # TSV as MRPC and PAWS ship it: a tab ends a field and quotes are text. CSV: standard quoting.
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    lines = decoded_lines(path)
+    numbers: list[int] = [0]
+
+    def text() -> Iterator[str]:
+        for number, line in lines:
+            numbers[0] = number
+            yield line
+
+    csv.field_size_limit(2**31 - 1)  # whole articles in one field
+    reader = csv.reader(text(), delimiter=delimiter, quoting=quoting, strict=delimiter != "\t")
+    try:
+        header = next(reader, [])
+    except csv.Error as error:
+        raise BenchError(f"{path}, line {numbers[0]}: cannot read the header ({error}).") from None
+    header = [h.strip() for h in header]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise BenchError(f"{path}, line 1: the header names a column more than once: {duplicated}.")
+
+    def rows() -> Iterator[tuple[str, Mapping[str, Any]]]:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise BenchError(f"{path}, line {numbers[0]}: {error}.") from None
+            if not values or values == [""]:
+                continue
+            if len(values) != len(header):
+                raise BenchError(f"{path}, line {numbers[0]}: {len(values)} fields, the header has {len(header)}"
+                                 + (" (a tab inside a text?)" if delimiter == "\t" else "") + ".")
+            yield f"line {numbers[0]}", dict(zip(header, values))
+
+    return header, rows()
+
+
+def _table_rows(batches: Iterator[Any], start: int = 1) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Rows of Arrow record batches (or dicts of columns), numbered from ``start``."""
+    number = start
+    for batch in batches:
+        for row in (batch.to_pylist() if hasattr(batch, "to_pylist") else
+                    [dict(zip(batch, values)) for values in zip(*batch.values())]):
+            yield f"row {number}", row
+            number += 1
+
+
+def _dataset_rows(dataset: "Dataset") -> Iterator[tuple[str, Mapping[str, Any]]]:
+    return _table_rows(dataset.iter(batch_size=_BATCH_ROWS))
+
+
+def _dataset_content_id(dataset: "Dataset") -> str:
+    """sha256 over a dataset's Arrow files (its fingerprint where it has none on disk)."""
+    files = sorted(entry["filename"] for entry in dataset.cache_files)
+    if not files:
+        return dataset._fingerprint
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(sha256_file(Path(name)).encode())
+    return digest.hexdigest()
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hugging Face Hub can be reached now (a TCP connect, a few seconds at most)."""
+    if any(os.environ.get(flag, "").lower() in ("1", "true", "yes") for flag in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
+        return False
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def _pick_split(splits: Mapping[str, Any], split: str | None, what: str) -> Any:
+    wanted = split or "test"
+    if wanted in splits:
+        return splits[wanted]
+    if split is None and len(splits) == 1:
+        return next(iter(splits.values()))
+    raise BenchError(f"{what} has the splits {sorted(splits)}, not {wanted!r}; choose one with --data-split.")
+
+
+def _open_source(source: str, split: str | None) -> tuple[str, _Rows]:
+    """The kind of ``source`` and its raw rows."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        kind = _FILE_KINDS.get(path.suffix.lower())
+        if kind is None:
+            raise BenchError(f"--data {source}: unknown file type {path.suffix!r}; use one of "
+                             f"{sorted(_FILE_KINDS)} (or a directory saved with datasets' save_to_disk).")
+        if path.stat().st_size == 0:
+            raise BenchError(f"--data {source}: the file is empty; it needs a header or JSON lines and at least one row.")
+        content_id = sha256_file(path)
+        if kind == "jsonl":
+            return kind, _Rows(_jsonl_header(path), _jsonl_rows(path), content_id)
+        if kind in ("csv", "tsv"):
+            header, rows = _delimited_rows(path, "," if kind == "csv" else "\t")
+            return kind, _Rows(header, rows, content_id)
+        import pyarrow.parquet as pq
+
+        try:
+            parquet = pq.ParquetFile(path)
+        except Exception as error:  # pyarrow raises several types for a broken file
+            raise BenchError(f"--data {source}: not a readable Parquet file ({error}).") from error
+        return kind, _Rows(list(parquet.schema_arrow.names), _table_rows(parquet.iter_batches(batch_size=_BATCH_ROWS)),
+                           content_id)
+    if path.is_dir():
+        import datasets
+
+        try:
+            loaded = datasets.load_from_disk(str(path))
+        except Exception as error:  # FileNotFoundError or datasets' own errors for a foreign directory
+            raise BenchError(f"--data {source}: not a directory saved with datasets' save_to_disk ({error}).") from error
+        if isinstance(loaded, datasets.DatasetDict):
+            loaded = _pick_split(loaded, split, f"--data {source}")
+        return "datasets-dir", _Rows(list(loaded.column_names), _dataset_rows(loaded), _dataset_content_id(loaded))
+    if path.suffix.lower() in _FILE_KINDS or not _HUB_ID.match(source):
+        raise BenchError(f"--data {source}: no such file or directory.")
+    return "hub", _hub_rows(source, split)
+
+
+def _hub_rows(source: str, split: str | None) -> _Rows:
+    repo, _, config = source.partition(":")
+    if not _hub_reachable():
+        raise BenchError(f"--data {source}: no such file or directory, and the Hugging Face Hub cannot be reached "
+                         f"(offline, or HF_HUB_OFFLINE is set), so it cannot be loaded as a Hub dataset. Online, "
+                         f"save it once with datasets' save_to_disk and pass that directory.")
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(repo, config or None)
+    except Exception as error:  # the Hub's errors vary: missing repo, gated, bad config
+        raise BenchError(f"--data {source}: could not load it from the Hugging Face Hub ({error}).") from error
+    dataset = _pick_split(loaded, split, f"Hub dataset {source}")
+    return _Rows(list(dataset.column_names), _dataset_rows(dataset), _dataset_content_id(dataset))
+
+
+# --------------------------------------------------------------------------- row checks
+
+
+def _label(value: Any, where: str, column: str) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
+        return int(value)
+    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false"):
+        return int(value.strip().lower() in ("1", "true"))
+    raise BenchError(f"{where}: label {value!r} (column {column!r}) is not 0/1 or true/false.")
+
+
+def _text(value: Any, where: str, field_name: str, column: str) -> str:
+    if not isinstance(value, str):
+        raise BenchError(f"{where}: {field_name} (column {column!r}) must be a string, got "
+                         f"{'null' if value is None else type(value).__name__}.")
+    if not value.strip():
+        raise BenchError(f"{where}: {field_name} (column {column!r}) is empty.")
+    return value
+
+
+def _slice_value(value: Any, where: str, column: str) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, float) and math.isnan(value):
+        return "(empty)"
+    if isinstance(value, (str, int, float, bool)):
+        return str(value)
+    raise BenchError(f"{where}: --slice-by column {column!r} holds a {type(value).__name__}; "
+                     f"slice columns must hold single values (text, numbers or booleans).")
+
+
+def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns: Mapping[str, str],
+                     slice_by: Sequence[str], where: str) -> tuple[Format | None, dict[str, str]]:
+    """The format used and the final field -> column mapping, checked against the header."""
+    schema = SCHEMAS[task]
+    found = set(header)
+    chosen: Format | None = None
+    if fmt not in (None, "plain"):
+        if fmt not in FORMATS:
+            raise BenchError(f"--format {fmt!r}: choose one of {['plain', *FORMATS]}.")
+        chosen = FORMATS[fmt]
+    elif fmt is None and not columns and not set(schema.inputs) <= found:
+        chosen = next((f for f in FORMATS.values() if f.task == task and set(f.header) <= found), None)
+    if chosen is not None:
+        if chosen.task != task:
+            raise BenchError(f"--format {chosen.name}: a {chosen.task} format; it cannot feed task {task!r}.")
+        missing = [c for c in chosen.header if c not in found]
+        if missing:
+            raise BenchError(f"{where}: not in the {chosen.name.upper()} format: missing columns {missing}; "
+                             f"found {list(header)}.")
+    mapping = {**(dict(chosen.columns) if chosen else {name: name for name in schema.fields}), **columns}
+    required = [*schema.inputs, "label"]
+    missing = [f"{name} (column {mapping[name]!r})" if mapping[name] != name else name
+               for name in required if mapping[name] not in found]
+    if missing:
+        raise BenchError(f"{where}: missing columns for task {task!r}: {', '.join(missing)}; found {list(header)}. "
+                         f"Map yours with --columns " + ",".join(f"{n}=COLUMN" for n in required) + ".")
+    if mapping.get("id") not in found:
+        if "id" in columns:
+            raise BenchError(f"{where}: --columns id={columns['id']} names no column; found {list(header)}.")
+        mapping.pop("id", None)  # ids derived from content (or from the format)
+    used = set(mapping.values())
+    for column in slice_by:
+        if column not in found:
+            raise BenchError(f"{where}: --slice-by {column!r} is not a column; found {list(header)}.")
+        if column in used:
+            raise BenchError(f"--slice-by {column!r}: that column is the task's {', '.join(k for k, v in mapping.items() if v == column)}; "
+                             f"slice by another column.")
+    return chosen, mapping
+
+
+def _derived_id(task: str, texts: Sequence[str]) -> str:
+    return "row-" + hashlib.sha256(stable_json([task, *texts]).encode("utf-8")).hexdigest()[:16]
+
+
+def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Format | None,
+             mapping: Mapping[str, str], slice_by: Sequence[str], label_where: str, out: Path) -> tuple[str, int]:
+    """Check every row and write the items as an Arrow stream to ``out``; (fingerprint, rows)."""
+    import pyarrow as pa
+
+    schema = SCHEMAS[task]
+    names = ["id", *schema.inputs, "label", *slice_by]
+    arrow_schema = pa.schema([(name, pa.int64() if name == "label" else pa.string()) for name in names])
+    digest = hashlib.sha256(stable_json(["rewrite-bench user data", task, names]).encode("utf-8"))
+    seen: dict[str, str] = {}
+    count = 0
+    buffer: dict[str, list[Any]] = {name: [] for name in names}
+    with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, arrow_schema) as writer:
+        for location, raw in rows:
+            where = f"{label_where}, {location}"
+            absent = [mapping[name] for name in (*schema.inputs, "label", "id") if name in mapping
+                      and mapping[name] not in raw] + [c for c in slice_by if c not in raw]
+            if absent:
+                raise BenchError(f"{where}: missing {absent}; found {sorted(raw)}.")
+            texts = [_text(raw[mapping[name]], where, name, mapping[name]) for name in schema.inputs]
+            label = _label(raw[mapping["label"]], where, mapping["label"])
+            if fmt is not None and fmt.make_id is not None:
+                item_id = fmt.make_id(raw)
+            elif "id" in mapping:
+                value = raw[mapping["id"]]
+                if value is None or isinstance(value, (bool, float)) or not str(value).strip():
+                    raise BenchError(f"{where}: id (column {mapping['id']!r}) must be a non-empty string or "
+                                     f"integer, got {value!r}.")
+                item_id = str(value).strip()
+            else:
+                item_id = _derived_id(task, texts)
+            if item_id in seen:
+                if "id" in mapping or fmt is not None:
+                    raise BenchError(f"{where}: id {item_id!r} is already used at {seen[item_id]}; ids must be unique.")
+                raise BenchError(f"{where}: repeats the texts of {seen[item_id]} (both get the id {item_id!r}); "
+                                 f"remove the duplicate row, or give every row an id column.")
+            seen[item_id] = location
+            values = [item_id, *texts, label, *(_slice_value(raw[c], where, c) for c in slice_by)]
+            digest.update((stable_json(values) + "\n").encode("utf-8"))
+            for name, value in zip(names, values):
+                buffer[name].append(value)
+            count += 1
+            if count % _BATCH_ROWS == 0:
+                writer.write_batch(pa.record_batch([buffer[n] for n in names], schema=arrow_schema))
+                buffer = {name: [] for name in names}
+        if buffer["id"]:
+            writer.write_batch(pa.record_batch([buffer[n] for n in names], schema=arrow_schema))
+    if count == 0:
+        raise BenchError(f"{label_where}: no rows; it needs at least one labelled {task} item.")
+    return digest.hexdigest(), count
+
+
+def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[str, str] | None = None,
+                   fmt: str | None = None, slice_by: Sequence[str] = (), name: str | None = None,
+                   split: str | None = None) -> UserData:
+    """Read, check and convert ``source`` into items of ``task`` (see the module docstring)."""
+    from datasets import Dataset
+
+    if task not in SCHEMAS:
+        raise BenchError(f"--data works with the tasks {list(SCHEMAS)}, not {task!r}.")
+    if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise BenchError(f"--data-name {name!r}: use letters, digits, '.', '_' and '-' (it names the results file).")
+    columns = dict(columns or {})
+    slice_by = tuple(dict.fromkeys(slice_by))
+    kind, raw = _open_source(source, split)
+    where = f"--data {source}" if kind == "hub" else str(Path(source).expanduser())
+    if not raw.header:
+        raise BenchError(f"{where}: no rows; it needs a header (or JSON objects) and at least one row.")
+    chosen, mapping = _resolve_columns(task, raw.header, fmt, columns, slice_by, where)
+    key = hashlib.sha256(stable_json([LOADER_VERSION, task, raw.content_id, chosen.name if chosen else "plain",
+                                      mapping, list(slice_by)]).encode("utf-8")).hexdigest()[:24]
+    directory = Path(cache_dir) / "userdata"
+    arrow, meta = directory / f"{key}.arrow", directory / f"{key}.json"
+    info: dict[str, Any] | None = None
+    if arrow.is_file() and meta.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            info = json.loads(meta.read_text(encoding="utf-8"))
+    if info is None:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".arrow.tmp", dir=directory)
+        os.close(fd)
+        try:
+            fingerprint, count = _convert(task, raw.rows, chosen, mapping, slice_by, where, Path(tmp))
+            os.replace(tmp, arrow)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        info = {"fingerprint": fingerprint, "rows": count}
+        atomic_write_text(meta, json.dumps(info) + "\n")  # written last: its presence marks a complete file
+    items = Dataset.from_file(str(arrow))
+    return UserData(name=name or data_name(source), task=task, source=source, kind=kind,
+                    format=chosen.name if chosen else "plain", columns=mapping, slice_by=slice_by,
+                    fingerprint=info["fingerprint"], items=items)
