@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     own.add_argument("--data-name", metavar="NAME", default=None,
                      help="name in the results path <output-dir>/<model>/<task>@NAME.json (default: the file's stem)")
     own.add_argument("--data-split", metavar="SPLIT", default=None,
-                     help="split of a DatasetDict directory or Hub dataset (default: test)")
+                     help="split of a DatasetDict directory or Hub dataset for --data (default: test)")
+    own.add_argument("--dev-data-split", metavar="SPLIT", default=None,
+                     help="split of a DatasetDict directory or Hub dataset for --dev-data (default: test)")
 
     board = commands.add_parser("leaderboard", help="regenerate leaderboard.md from results", formatter_class=_Formatter,
                                 epilog="examples:\n  bench leaderboard --results results --out leaderboard.md\n"
@@ -207,7 +209,7 @@ def _slice_table(result: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_OWN_DATA_OPTIONS = ("dev_data", "columns", "format", "data_name", "data_split")
+_OWN_DATA_OPTIONS = ("dev_data", "columns", "format", "data_name", "data_split", "dev_data_split")
 
 
 def _check_data_options(args: argparse.Namespace) -> None:
@@ -232,10 +234,14 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
     from benchmark.userdata import load_user_data, parse_columns
 
     cache_dir = resolve_cache_dir(args.cache_dir)
-    options = dict(cache_dir=cache_dir, columns=parse_columns(args.columns, task.name), fmt=args.format,
-                   split=args.data_split)
-    data = load_user_data(args.data, task.name, slice_by=args.slice_by, name=args.data_name, **options)
-    dev = load_user_data(args.dev_data, task.name, **options) if args.dev_data is not None else None
+    options = dict(cache_dir=cache_dir, columns=parse_columns(args.columns, task.name), fmt=args.format)
+    data = load_user_data(args.data, task.name, slice_by=args.slice_by, name=args.data_name, split=args.data_split,
+                          **options)
+    if args.dev_data_split is not None and args.dev_data is None:
+        raise BenchError("--dev-data-split picks a split of --dev-data; add --dev-data SOURCE.")
+    dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, **options)
+           if args.dev_data is not None else None)
+    _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)
     builtin = None
     if model.needs_fit() and not model.by_id:
         print(f"model {model.name!r} is fitted on the built-in {task.name} train split (built on first use).",
@@ -243,6 +249,22 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
         builtin = _load_data(args)
     return evaluate_user_data(model, task, data, dev, limit=args.limit, batch_size=args.batch_size,
                               builtin=builtin, score_cache_dir=score_cache_dir)
+
+
+def _refuse_to_replace_other_data(path: Path, data: Any) -> None:
+    """Results of one data name may be replaced by a re-run on the same source, never by other data."""
+    import json
+
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("data", {})
+    except (OSError, ValueError):
+        return  # an unreadable file is replaced; nothing in it could be kept
+    if (old.get("source"), old.get("split")) != (data.source, data.split):
+        raise BenchError(f"{path} holds results on other data ({old.get('source')}"
+                         + (f", split {old['split']}" if old.get("split") else "") + f") under the name "
+                         f"{data.name!r}; pass --data-name NAME to keep both, or delete that file.")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

@@ -123,22 +123,29 @@ def render_data_table(records: Iterable[Mapping[str, Any]], name: str, source: s
         raise BenchError(f"no results on a data set named {name!r} in {source}; "
                          + (f"the data sets with results are {known}." if known else
                             "run `bench eval --model X --task pair --data FILE` first."))
-    full = [r for r in chosen if not r.get("limited")]
+    # Like the leaderboard: no --limit runs, no model fitted on a smoke (--max-originals) build.
+    full = [r for r in chosen if not r.get("limited") and (r["data"].get("fit") or {}).get("max_originals") is None]
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in full:
         groups[(record["task"]["name"], record["task"]["version"], record["task"]["fingerprint"])].append(record)
     lines = [_HEADER.format(source=source), "", f"# RewriteBench results on `{name}`", ""]
     if not groups:
-        lines += [f"Only --limit runs exist for {name!r}; run without --limit to make a table.", ""]
+        lines += [f"Only --limit runs, or runs of models fitted on a --max-originals build, exist for {name!r}: "
+                  f"run without those options to make a table.", ""]
     for (task, version, fingerprint), members in sorted(groups.items()):
         data = members[0]["data"]
-        dev = {m["data"]["dev"]["fingerprint"] if m["data"].get("dev") else None for m in members}
-        thresholds = ("F1 and accuracy use thresholds chosen on --dev-data." if dev != {None} else
-                      "No --dev-data: F1 and accuracy are left out (they are never tuned on the evaluated data).")
+        with_dev = [m["data"]["dev"]["fingerprint"] for m in members if m["thresholds"]["source_split"]]
+        if not with_dev:
+            thresholds = "No --dev-data: F1 and accuracy are left out (they are never tuned on the evaluated data)."
+        elif len(with_dev) < len(members):
+            thresholds = "F1 and accuracy use thresholds chosen on --dev-data where a run had one (– where not)."
+        else:
+            thresholds = "F1 and accuracy use thresholds chosen on --dev-data."
+        if len(set(with_dev)) > 1:
+            thresholds += " Runs used different --dev-data."
         lines += [f"## Task `{task}` (version {version}) on `{name}`", "",
                   f"Source `{data['source']}` ({data['format']}, {data['n_rows']} rows). Data fingerprint "
-                  f"`{fingerprint}`. {thresholds} CI: seeded stratified bootstrap (1,000 resamples)."
-                  + (" Runs used different --dev-data." if len(dev) > 1 else ""), ""]
-        lines += _table(members, tuple(data.get("slice_by", ())))
+                  f"`{fingerprint}`. {thresholds} CI: seeded stratified bootstrap (1,000 resamples).", ""]
+        lines += _table(members, sorted({c for m in members for c in m["data"].get("slice_by", ())}))
         lines.append("")
     return "\n".join(lines)

@@ -238,6 +238,8 @@ class PredictionsFile:
             if "id" not in row or "score" not in row:
                 raise BenchError(f"{where}, line {number}: each line needs the keys 'id' and 'score'; found {sorted(row)}.")
             item_id, score = row["id"], row["score"]
+            if isinstance(item_id, int) and not isinstance(item_id, bool):
+                item_id = str(item_id)  # integer ids of a user's data set (e.g. PAWS) are kept as text
             if not isinstance(item_id, str) or not item_id:
                 raise BenchError(f"{where}, line {number}: 'id' must be a non-empty string, got {item_id!r}.")
             seen_lines.setdefault(item_id, []).append(number)

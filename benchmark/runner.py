@@ -334,6 +334,30 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     return EvalOutcome(result=result, predictions=predictions)
 
 
+def _content_keys(task: TaskMetadata, items: "Dataset") -> dict[str, str]:
+    """item key (a hash of the input texts) -> item id, read a chunk at a time."""
+    view = items.select_columns(["id", *task.inputs])
+    keys: dict[str, str] = {}
+    for start in range(0, len(items), _KEY_CHUNK):
+        chunk = view[start : start + _KEY_CHUNK]
+        for item_id, *texts in zip(chunk["id"], *(chunk[name] for name in task.inputs)):
+            keys[item_key(task.model_method, texts)] = item_id
+    return keys
+
+
+def _check_dev_data(task: TaskMetadata, data: "UserData", dev: "UserData") -> None:
+    """Thresholds come from other items than the evaluated ones, with both labels among them."""
+    if len(set(_columns(dev.items, ["label"])["label"])) < 2:
+        raise BenchError(f"--dev-data {dev.source} has only one label; thresholds are chosen between the two "
+                         f"classes, so it needs both 0 and 1.")
+    evaluated = _content_keys(task, data.items)
+    shared = [item_id for key, item_id in _content_keys(task, dev.items).items() if key in evaluated]
+    if shared:
+        raise BenchError(f"--dev-data {dev.source} shares {len(shared)} items (the same texts) with --data "
+                         f"{data.source}, e.g. {show_ids(shared)}; thresholds must come from other items than "
+                         f"the evaluated ones.")
+
+
 def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData", dev: "UserData | None", *,
                        limit: int | None, batch_size: int, builtin: "BenchmarkData | None" = None,
                        progress: bool = True, score_cache_dir: Path | None = None) -> EvalOutcome:
@@ -351,9 +375,12 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
     if dev is None:
         notes.append("F1 and accuracy left out: they need thresholds chosen on other labelled data; pass "
                      "--dev-data SOURCE (they are never tuned on the evaluated data).")
-    elif dev.fingerprint == data.fingerprint:
-        raise BenchError(f"--dev-data {dev.source} holds the same rows as --data {data.source}; thresholds must "
-                         f"come from other data than the evaluated one.")
+    else:
+        _check_dev_data(task, data, dev)
+    labels = set(_columns(data.items, ["label"])["label"])
+    if len(labels) < 2:
+        notes.append(f"--data {data.source} has only label {labels.pop()}: AUROC, AP and TPR need both classes "
+                     f"and are left out.")
     items = limit_items(data.items, limit)
     train = builtin.task(task.name)["train"] if builtin is not None and model.needs_fit() else None
     fingerprint = builtin.task_fingerprints[task.name] if train is not None else None
@@ -369,7 +396,8 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
         "task": {"name": task.name, "version": task.version, "split": None, "fingerprint": data.fingerprint,
                  "main_score": task.main_score},
         "data": {**data.record(), "dev": dev.record() if dev is not None else None,
-                 **({"fit": {"data": "built-in", "split": "train", "task_fingerprint": fingerprint}} if fingerprint else {})},
+                 **({"fit": {"data": "built-in", "split": "train", "task_fingerprint": fingerprint,
+                             "max_originals": builtin.info["config"]["max_originals"]}} if fingerprint else {})},
         "model": model_record(model, "train" if train is not None else None),
         "limit": limit,
         "limited": limit is not None and limit < len(data.items),

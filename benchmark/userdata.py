@@ -46,10 +46,10 @@ from benchmark.types import BenchError
 if TYPE_CHECKING:
     from datasets import Dataset
 
-__all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "parse_columns", "data_name"]
+__all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "parse_columns", "data_name", "derived_id"]
 
 #: Bumped when the conversion changes, so cached conversions of older code are not reused.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 
 #: Rows per Arrow record batch while converting (memory is bounded by one batch).
 _BATCH_ROWS = 2_000
@@ -114,6 +114,8 @@ class UserData:
     columns: Mapping[str, str]
     """Schema field -> source column actually read (``id`` absent: ids derived from content)."""
     slice_by: tuple[str, ...]
+    split: str | None
+    """The split of a DatasetDict or Hub dataset that was read (None for a file or a Dataset)."""
     fingerprint: str
     """sha256 of the task name and every converted row, in order: identifies the data."""
     items: "Dataset" = field(repr=False, compare=False)
@@ -121,7 +123,8 @@ class UserData:
     def record(self) -> dict[str, Any]:
         """What a results file says about this data."""
         return {"kind": "user", "name": self.name, "source": self.source, "source_kind": self.kind,
-                "format": self.format, "columns": dict(self.columns), "slice_by": list(self.slice_by),
+                "split": self.split, "format": self.format, "columns": dict(self.columns),
+                "slice_by": list(self.slice_by),
                 "fingerprint": self.fingerprint, "n_rows": len(self.items)}
 
 
@@ -163,6 +166,10 @@ class _Rows:
     rows: Iterator[tuple[str, Mapping[str, Any]]]
     content_id: str
     """Changes whenever the content can have changed (a file's sha256, a dataset's fingerprint)."""
+    split: str | None = None
+    """The split taken from a DatasetDict or Hub dataset."""
+    header_from_first_row: bool = False
+    """JSON lines have no header: the first object's keys stand in for one."""
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -200,18 +207,19 @@ def _delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tup
 
     def rows() -> Iterator[tuple[str, Mapping[str, Any]]]:
         while True:
+            first = numbers[0] + 1  # a quoted field may span lines: name the record's first
             try:
                 values = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                raise BenchError(f"{path}, line {numbers[0]}: {error}.") from None
+                raise BenchError(f"{path}, line {first}: {error}.") from None
             if not values or values == [""]:
                 continue
             if len(values) != len(header):
-                raise BenchError(f"{path}, line {numbers[0]}: {len(values)} fields, the header has {len(header)}"
+                raise BenchError(f"{path}, line {first}: {len(values)} fields, the header has {len(header)}"
                                  + (" (a tab inside a text?)" if delimiter == "\t" else "") + ".")
-            yield f"line {numbers[0]}", dict(zip(header, values))
+            yield f"line {first}", dict(zip(header, values))
 
     return header, rows()
 
@@ -245,19 +253,22 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     """Whether the Hugging Face Hub can be reached now (a TCP connect, a few seconds at most)."""
     if any(os.environ.get(flag, "").lower() in ("1", "true", "yes") for flag in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
         return False
+    from urllib.parse import urlparse
+
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
     try:
-        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        socket.create_connection((endpoint.hostname or "huggingface.co", endpoint.port or 443), timeout=timeout).close()
     except OSError:
         return False
     return True
 
 
-def _pick_split(splits: Mapping[str, Any], split: str | None, what: str) -> Any:
+def _pick_split(splits: Mapping[str, Any], split: str | None, what: str) -> tuple[str, Any]:
     wanted = split or "test"
     if wanted in splits:
-        return splits[wanted]
+        return wanted, splits[wanted]
     if split is None and len(splits) == 1:
-        return next(iter(splits.values()))
+        return next(iter(splits.items()))
     raise BenchError(f"{what} has the splits {sorted(splits)}, not {wanted!r}; choose one with --data-split.")
 
 
@@ -273,7 +284,7 @@ def _open_source(source: str, split: str | None) -> tuple[str, _Rows]:
             raise BenchError(f"--data {source}: the file is empty; it needs a header or JSON lines and at least one row.")
         content_id = sha256_file(path)
         if kind == "jsonl":
-            return kind, _Rows(_jsonl_header(path), _jsonl_rows(path), content_id)
+            return kind, _Rows(_jsonl_header(path), _jsonl_rows(path), content_id, header_from_first_row=True)
         if kind in ("csv", "tsv"):
             header, rows = _delimited_rows(path, "," if kind == "csv" else "\t")
             return kind, _Rows(header, rows, content_id)
@@ -292,9 +303,14 @@ def _open_source(source: str, split: str | None) -> tuple[str, _Rows]:
             loaded = datasets.load_from_disk(str(path))
         except Exception as error:  # FileNotFoundError or datasets' own errors for a foreign directory
             raise BenchError(f"--data {source}: not a directory saved with datasets' save_to_disk ({error}).") from error
+        picked = None
         if isinstance(loaded, datasets.DatasetDict):
-            loaded = _pick_split(loaded, split, f"--data {source}")
-        return "datasets-dir", _Rows(list(loaded.column_names), _dataset_rows(loaded), _dataset_content_id(loaded))
+            picked, loaded = _pick_split(loaded, split, f"--data {source}")
+        elif split is not None:
+            raise BenchError(f"--data {source} is a single Dataset, not a DatasetDict: it has no split {split!r}; "
+                             f"drop the split option.")
+        return "datasets-dir", _Rows(list(loaded.column_names), _dataset_rows(loaded), _dataset_content_id(loaded),
+                                     split=picked)
     if path.suffix.lower() in _FILE_KINDS or not _HUB_ID.match(source):
         raise BenchError(f"--data {source}: no such file or directory.")
     return "hub", _hub_rows(source, split)
@@ -312,8 +328,8 @@ def _hub_rows(source: str, split: str | None) -> _Rows:
         loaded = datasets.load_dataset(repo, config or None)
     except Exception as error:  # the Hub's errors vary: missing repo, gated, bad config
         raise BenchError(f"--data {source}: could not load it from the Hugging Face Hub ({error}).") from error
-    dataset = _pick_split(loaded, split, f"Hub dataset {source}")
-    return _Rows(list(dataset.column_names), _dataset_rows(dataset), _dataset_content_id(dataset))
+    picked, dataset = _pick_split(loaded, split, f"Hub dataset {source}")
+    return _Rows(list(dataset.column_names), _dataset_rows(dataset), _dataset_content_id(dataset), split=picked)
 
 
 # --------------------------------------------------------------------------- row checks
@@ -324,8 +340,13 @@ def _label(value: Any, where: str, column: str) -> int:
         return int(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
         return int(value)
-    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false"):
-        return int(value.strip().lower() in ("1", "true"))
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "false"):
+            return int(text == "true")
+        with contextlib.suppress(ValueError):
+            if float(text) in (0.0, 1.0):  # "1", "1.0" (as pandas writes float labels)
+                return int(float(text))
     raise BenchError(f"{where}: label {value!r} (column {column!r}) is not 0/1 or true/false.")
 
 
@@ -350,7 +371,7 @@ def _slice_value(value: Any, where: str, column: str) -> str:
 
 
 def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns: Mapping[str, str],
-                     slice_by: Sequence[str], where: str) -> tuple[Format | None, dict[str, str]]:
+                     slice_by: Sequence[str], where: str, first_row: bool = False) -> tuple[Format | None, dict[str, str]]:
     """The format used and the final field -> column mapping, checked against the header."""
     schema = SCHEMAS[task]
     found = set(header)
@@ -382,26 +403,40 @@ def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns:
     used = set(mapping.values())
     for column in slice_by:
         if column not in found:
-            raise BenchError(f"{where}: --slice-by {column!r} is not a column; found {list(header)}.")
+            raise BenchError(f"{where}: --slice-by {column!r} is not a column; found {list(header)}"
+                             + (" (the keys of the first JSON object)" if first_row else "") + ".")
+        if column in (*schema.inputs, "label", "id") and column not in used:
+            raise BenchError(f"--slice-by {column!r}: the items already have a field of that name; rename the "
+                             f"column (or map the field to it with --columns).")
         if column in used:
             raise BenchError(f"--slice-by {column!r}: that column is the task's {', '.join(k for k, v in mapping.items() if v == column)}; "
                              f"slice by another column.")
     return chosen, mapping
 
 
-def _derived_id(task: str, texts: Sequence[str]) -> str:
+def derived_id(task: str, texts: Sequence[str]) -> str:
+    """The id of a row without one: ``row-`` and 16 hex digits of a sha256 of the task and its texts.
+
+    ``derived_id("pair", [original, candidate])`` or ``derived_id("detect", [text])``: use it
+    to write a predictions file for data without ids.
+    """
     return "row-" + hashlib.sha256(stable_json([task, *texts]).encode("utf-8")).hexdigest()[:16]
 
 
 def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Format | None,
-             mapping: Mapping[str, str], slice_by: Sequence[str], label_where: str, out: Path) -> tuple[str, int]:
-    """Check every row and write the items as an Arrow stream to ``out``; (fingerprint, rows)."""
+             mapping: Mapping[str, str], slice_by: Sequence[str], label_where: str, out: Path,
+             columns_given: Mapping[str, str]) -> tuple[str, int]:
+    """Check every row and write the items as an Arrow stream to ``out``; (fingerprint, rows).
+
+    The fingerprint covers each row's id, texts and label, in order (not the slice columns:
+    slicing the same data differently leaves it the same data).
+    """
     import pyarrow as pa
 
     schema = SCHEMAS[task]
     names = ["id", *schema.inputs, "label", *slice_by]
     arrow_schema = pa.schema([(name, pa.int64() if name == "label" else pa.string()) for name in names])
-    digest = hashlib.sha256(stable_json(["rewrite-bench user data", task, names]).encode("utf-8"))
+    digest = hashlib.sha256(stable_json(["rewrite-bench user data", task]).encode("utf-8"))
     seen: dict[str, str] = {}
     count = 0
     buffer: dict[str, list[Any]] = {name: [] for name in names}
@@ -423,7 +458,9 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
                                      f"integer, got {value!r}.")
                 item_id = str(value).strip()
             else:
-                item_id = _derived_id(task, texts)
+                if "id" in raw and fmt is None and "id" not in columns_given:
+                    raise BenchError(f"{where}: has an 'id' but the first row has none; give every row an id, or none.")
+                item_id = derived_id(task, texts)
             if item_id in seen:
                 if "id" in mapping or fmt is not None:
                     raise BenchError(f"{where}: id {item_id!r} is already used at {seen[item_id]}; ids must be unique.")
@@ -431,7 +468,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
                                  f"remove the duplicate row, or give every row an id column.")
             seen[item_id] = location
             values = [item_id, *texts, label, *(_slice_value(raw[c], where, c) for c in slice_by)]
-            digest.update((stable_json(values) + "\n").encode("utf-8"))
+            digest.update((stable_json([item_id, *texts, label]) + "\n").encode("utf-8"))
             for name, value in zip(names, values):
                 buffer[name].append(value)
             count += 1
@@ -461,7 +498,7 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
     where = f"--data {source}" if kind == "hub" else str(Path(source).expanduser())
     if not raw.header:
         raise BenchError(f"{where}: no rows; it needs a header (or JSON objects) and at least one row.")
-    chosen, mapping = _resolve_columns(task, raw.header, fmt, columns, slice_by, where)
+    chosen, mapping = _resolve_columns(task, raw.header, fmt, columns, slice_by, where, raw.header_from_first_row)
     key = hashlib.sha256(stable_json([LOADER_VERSION, task, raw.content_id, chosen.name if chosen else "plain",
                                       mapping, list(slice_by)]).encode("utf-8")).hexdigest()[:24]
     directory = Path(cache_dir) / "userdata"
@@ -475,7 +512,7 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
         fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".arrow.tmp", dir=directory)
         os.close(fd)
         try:
-            fingerprint, count = _convert(task, raw.rows, chosen, mapping, slice_by, where, Path(tmp))
+            fingerprint, count = _convert(task, raw.rows, chosen, mapping, slice_by, where, Path(tmp), columns)
             os.replace(tmp, arrow)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -484,6 +521,7 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
         info = {"fingerprint": fingerprint, "rows": count}
         atomic_write_text(meta, json.dumps(info) + "\n")  # written last: its presence marks a complete file
     items = Dataset.from_file(str(arrow))
-    return UserData(name=name or data_name(source), task=task, source=source, kind=kind,
+    default_name = data_name(source) + (f"-{raw.split}" if raw.split else "")
+    return UserData(name=name or default_name, task=task, source=source, kind=kind, split=raw.split,
                     format=chosen.name if chosen else "plain", columns=mapping, slice_by=slice_by,
                     fingerprint=info["fingerprint"], items=items)

@@ -52,13 +52,14 @@ def _timed_eval(source: Path, out: Path, cache: Path) -> tuple[float, int, dict]
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     argv = [sys.executable, "-m", "benchmark.cli", "eval", "--model", "tfidf", "--task", "pair",
             "--data", str(source), "--no-cache", "--output-dir", str(out), "--cache-dir", str(cache)]
-    t0 = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - t0
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"bench eval failed:\n{stderr}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty child never blocks
+        t0 = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak RSS
+        seconds = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"bench eval failed:\n{errors.read().decode(errors='replace')}")
     result = json.loads((out / "tfidf" / f"pair@{source.stem}.json").read_text())
     return seconds, usage.ru_maxrss, result["runtime_s"]
 

@@ -291,7 +291,7 @@ def test_dev_data_gives_thresholds_and_never_the_evaluated_data(bench, tmp_path)
     assert result["data"]["dev"]["name"] == "dev" and result["data"]["dev"]["n_rows"] == 20
     code, _, err = bench("eval", "--model", "shingle", "--task", "pair", "--data", str(test), "--dev-data", str(test),
                          "--output-dir", str(tmp_path / "again"))
-    assert code == 2 and "same rows" in err and not (tmp_path / "again").exists()
+    assert code == 2 and "shares 20 items" in err and not (tmp_path / "again").exists()
 
 
 def test_a_fitted_model_is_fitted_on_the_builtin_train_split(bench, tmp_path, small_data):
@@ -301,7 +301,7 @@ def test_a_fitted_model_is_fitted_on_the_builtin_train_split(bench, tmp_path, sm
     assert code == 0, err
     result = json.loads((tmp_path / "out" / "tfidf" / "pair@mine.json").read_text())
     assert result["model"]["fitted_on"] == "train"
-    assert result["data"]["fit"] == {"data": "built-in", "split": "train",
+    assert result["data"]["fit"] == {"data": "built-in", "split": "train", "max_originals": SMALL,
                                      "task_fingerprint": small_data.task_fingerprints["pair"]}
 
 
@@ -348,3 +348,124 @@ def test_leaderboard_table_for_own_data_and_the_main_leaderboard_ignores_it(benc
     assert code == 0 and "shingle" not in (tmp_path / "main.md").read_text()
     code, _, err = bench("leaderboard", "--results", str(out), "--data", "other", "--out", str(tmp_path / "x.md"))
     assert code == 2 and "the data sets with results are ['spun-news']" in err and not (tmp_path / "x.md").exists()
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_the_hub_probe_fails_fast_without_the_offline_flags(tmp_path, monkeypatch):
+    import socket
+
+    calls = []
+
+    def unreachable(address, timeout=None):
+        calls.append((address, timeout))
+        raise OSError("network is unreachable")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.example.org:8443")
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    with pytest.raises(BenchError, match="Hugging Face Hub cannot be reached"):
+        load("someone/spun-news", tmp_path)
+    assert calls == [(("hub.example.org", 8443), 3.0)]
+
+
+def test_parquet_integer_ids_and_null_texts(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": n, **{k: v for k, v in row.items() if k != "site"}} for n, row in enumerate(PAIRS, start=1)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "ints.parquet")
+    assert [r["id"] for r in rows_of(load(tmp_path / "ints.parquet", tmp_path))] == ["1", "2", "3", "4"]
+    pq.write_table(pa.Table.from_pylist([rows[0], rows[1] | {"candidate": None}]), tmp_path / "nulls.parquet")
+    with pytest.raises(BenchError, match=r"nulls.parquet, row 2: candidate \(column 'candidate'\) must be a string, got null"):
+        load(tmp_path / "nulls.parquet", tmp_path)
+
+
+def test_the_split_read_is_recorded_and_named(tmp_path):
+    import datasets
+
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(PAIRS)}).save_to_disk(str(tmp_path / "only-train"))
+    data = load(tmp_path / "only-train", tmp_path)
+    assert data.split == "train" and data.name == "only-train-train" and data.record()["split"] == "train"
+    datasets.Dataset.from_list(PAIRS).save_to_disk(str(tmp_path / "plain"))
+    with pytest.raises(BenchError, match="is a single Dataset, not a DatasetDict"):
+        load(tmp_path / "plain", tmp_path, split="test")
+
+
+def test_csv_records_over_several_lines_and_float_labels(tmp_path):
+    source = tmp_path / "multi.csv"
+    source.write_text('original,candidate,label\n"first line\nsecond line",a copy,1.0\n'
+                      '"one\ntwo\nthree",another,0.0\n', encoding="utf-8")
+    assert [r["label"] for r in rows_of(load(source, tmp_path))] == [1, 0]
+    bad = tmp_path / "multi-bad.csv"
+    bad.write_text('original,candidate,label\nfine,fine too,1\n"one\ntwo\nthree",another,2\n', encoding="utf-8")
+    with pytest.raises(BenchError, match=r"multi-bad.csv, line 3: label '2'"):
+        load(bad, tmp_path)
+
+
+def test_slice_columns_may_not_shadow_item_fields(tmp_path):
+    source = write_jsonl(tmp_path / "x.jsonl", [{"original": "a", "candidate": "b", "verdict": 1, "label": "x"}])
+    with pytest.raises(BenchError, match="--slice-by 'label': the items already have a field of that name"):
+        load(source, tmp_path, columns={"label": "verdict"}, slice_by=["label"])
+
+
+def test_json_ids_must_be_on_every_row_or_none(tmp_path):
+    source = write_jsonl(tmp_path / "x.jsonl", [PAIRS[0], PAIRS[1] | {"id": "late"}])
+    with pytest.raises(BenchError, match="line 2: has an 'id' but the first row has none"):
+        load(source, tmp_path)
+
+
+def test_slicing_leaves_the_data_fingerprint_alone(tmp_path):
+    source = write_jsonl(tmp_path / "mine.jsonl", PAIRS)
+    assert load(source, tmp_path).fingerprint == load(source, tmp_path, slice_by=["site"]).fingerprint
+
+
+def test_dev_data_must_not_share_items_and_needs_both_labels(bench, tmp_path):
+    rows = _many_pairs(40)
+    test = write_jsonl(tmp_path / "test.jsonl", rows[:20])
+    overlapping = write_jsonl(tmp_path / "dev.jsonl", rows[19:])  # one shared item, in another order below
+    reordered = write_jsonl(tmp_path / "dev2.jsonl", list(reversed(rows[:20])))
+    one_class = write_jsonl(tmp_path / "dev3.jsonl", [r for r in rows[20:] if r["label"] == 1])
+    for dev, expected in ((overlapping, "shares 1 items"), (reordered, "shares 20 items"),
+                          (one_class, "has only one label")):
+        code, _, err = bench("eval", "--model", "shingle", "--task", "pair", "--data", str(test), "--slice-by", "site",
+                             "--dev-data", str(dev), "--output-dir", str(tmp_path / "out"))
+        assert code == 2 and expected in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_results_of_other_data_under_the_same_name_are_not_replaced(bench, tmp_path):
+    first = write_jsonl((tmp_path / "a").mkdir() or tmp_path / "a" / "test.jsonl", _many_pairs(10))
+    second = write_jsonl((tmp_path / "b").mkdir() or tmp_path / "b" / "test.jsonl", _many_pairs(12))
+    out = tmp_path / "out"
+    assert bench("eval", "--model", "shingle", "--task", "pair", "--data", str(first), "--output-dir", str(out))[0] == 0
+    assert bench("eval", "--model", "shingle", "--task", "pair", "--data", str(first), "--output-dir", str(out))[0] == 0
+    code, _, err = bench("eval", "--model", "shingle", "--task", "pair", "--data", str(second), "--output-dir", str(out))
+    assert code == 2 and "holds results on other data" in err and "--data-name" in err
+    assert json.loads((out / "shingle" / "pair@test.json").read_text())["data"]["source"] == str(first)
+    assert bench("eval", "--model", "shingle", "--task", "pair", "--data", str(second), "--data-name", "test-b",
+                 "--output-dir", str(out))[0] == 0
+    assert (out / "shingle" / "pair@test-b.json").exists()
+
+
+def test_predictions_files_may_use_integer_ids(bench, tmp_path):
+    scores = tmp_path / "scores.jsonl"
+    scores.write_text("".join(json.dumps({"id": n, "score": 1 - n % 2}) + "\n" for n in range(1, 7)))
+    code, _, err = bench("eval", "--model", f"predictions:{scores}", "--task", "pair",
+                         "--data", str(FIXTURES / "paws_sample.tsv"), "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    result = json.loads(next((tmp_path / "out").glob("*/pair@paws_sample.json")).read_text())
+    assert result["n"] == {"positive": 3, "negative": 3} and result["metrics"]["auroc"] is not None
+
+
+def test_models_fitted_on_a_smoke_build_stay_out_of_the_data_table(bench, tmp_path):
+    source = write_jsonl(tmp_path / "mine.jsonl", _many_pairs(16))
+    out = tmp_path / "out"
+    for model in ("shingle", "tfidf"):  # the fixture's eval runs on a --max-originals build
+        assert bench("eval", "--model", model, "--task", "pair", "--data", str(source), "--output-dir", str(out))[0] == 0
+    assert json.loads((out / "tfidf" / "pair@mine.json").read_text())["data"]["fit"]["max_originals"] == SMALL
+    assert bench("leaderboard", "--results", str(out), "--data", "mine", "--out", str(tmp_path / "t.md"))[0] == 0
+    table = (tmp_path / "t.md").read_text()
+    assert "| shingle |" in table and "tfidf" not in table
