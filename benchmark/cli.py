@@ -29,7 +29,11 @@ examples:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # Show a default only where there is one to show (not None, [] or a switch's False).
+        if action.default in (None, [], False) or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _add_data_args(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--task", action="append", metavar="TASK", default=None,
                     help="task to run (repeatable; default: every task the model supports)")
     ev.add_argument("--split", default=None, choices=("train", "dev", "test"),
-                    help="split of the built-in data to evaluate (default: test)")
+                    help="split of the built-in data to evaluate; if omitted, test")
     ev.add_argument("--limit", type=int, metavar="N", default=None,
                     help="score only N items (a stable subset); such runs never enter the leaderboard")
     ev.add_argument("--batch-size", type=int, metavar="N", default=64, help="items per model call")
@@ -103,14 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     own.add_argument("--slice-by", action="append", metavar="COLUMN", default=[],
                      help="report metrics per value of this column too (repeatable)")
     own.add_argument("--format", choices=("plain", "mrpc", "paws"), default=None,
-                     help="read SOURCE as MRPC's or PAWS's TSV, or as the plain schema (default: recognised "
-                          "from the header)")
+                     help="read SOURCE as MRPC's or PAWS's TSV, or as the plain schema; if omitted, recognised "
+                          "from the header")
     own.add_argument("--data-name", metavar="NAME", default=None,
-                     help="name in the results path <output-dir>/<model>/<task>@NAME.json (default: the file's stem)")
+                     help="name in the results path <output-dir>/<model>/<task>@NAME.json; if omitted, the file's stem")
     own.add_argument("--data-split", metavar="SPLIT", default=None,
-                     help="split of a DatasetDict directory or Hub dataset for --data (default: test)")
+                     help="split of a DatasetDict directory or Hub dataset for --data; if omitted, test")
     own.add_argument("--dev-data-split", metavar="SPLIT", default=None,
-                     help="split of a DatasetDict directory or Hub dataset for --dev-data (default: test)")
+                     help="split of a DatasetDict directory or Hub dataset for --dev-data; if omitted, test")
 
     board = commands.add_parser("leaderboard", help="regenerate leaderboard.md from results", formatter_class=_Formatter,
                                 epilog="examples:\n  bench leaderboard --results results --out leaderboard.md\n"
