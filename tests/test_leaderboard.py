@@ -29,22 +29,16 @@ def test_committed_leaderboard_is_up_to_date():
     assert (ROOT / "leaderboard.md").read_text() == expected, "leaderboard.md is stale: run `bench leaderboard`"
 
 
-#: Runs not yet in results/, each with its reason. minilm-align embeds every sentence of the
-#: 12,836 distinct texts of the pair test split: over an hour on 2 cores, not yet run in full.
-NOT_YET_RUN = {("minilm-align", "pair")}
-
-
 def test_committed_results_cover_every_baseline_on_every_task_it_supports():
     from benchmark.models import resolve_model
     from benchmark.registry import MODELS, TASKS, load_target
 
     records = load_results(ROOT / "results")
     done = {(r["model"]["name"], r["task"]["name"]) for r in records if not r["limited"] and r["task"]["split"] == "test"}
-    assert not NOT_YET_RUN & done, "a run listed in NOT_YET_RUN is in results/ now: drop it from the list"
     for task_name, entry in TASKS.items():
         task = load_target(entry.target).metadata
         for name in MODELS:
-            if resolve_model(name).supports(task) and (name, task_name) not in NOT_YET_RUN:
+            if resolve_model(name).supports(task):
                 assert (name, task_name) in done, f"results/ has no full test-split run of {name} on {task_name}"
         assert len({r["task"]["fingerprint"] for r in records if r["task"]["name"] == task_name}) == 1
 
