@@ -220,7 +220,8 @@ def limit_items(items: "Dataset", limit: int | None) -> "Dataset":
 def _measure(model: "LoadedModel", task: TaskMetadata, items: "Dataset", dev: "Dataset | None", *,
              dev_name: str | None, train: "Dataset | None", train_fingerprint: str | None,
              known_ids: Callable[[], set[str]], slices: Sequence["SliceSpec"], batch_size: int, progress: bool,
-             score_cache_dir: Path | None, desc: str, notes: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+             score_cache_dir: Path | None, desc: str, dev_desc: str,
+             notes: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Fit (if the model wants it, on ``train``), score ``dev`` for thresholds and ``items``, measure.
 
     Shared by the built-in tasks and a user's data. ``dev`` is never the evaluated data;
@@ -260,7 +261,7 @@ def _measure(model: "LoadedModel", task: TaskMetadata, items: "Dataset", dev: "D
         if dev is not None:
             t0 = time.perf_counter()
             dev_scores = score_dataset(model, task, dev, batch_size=batch_size, progress=progress,
-                                       desc=f"{desc} {dev_name} (thresholds)", cache=cache,
+                                       desc=dev_desc, cache=cache,
                                        before_scoring=fit_once, stats=stats)
             dev_labels = np.asarray(_columns(dev, ["label"])["label"])
             thresholds = Thresholds(f1=best_threshold(dev_scores, dev_labels, "f1"),
@@ -324,7 +325,7 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
         train_fingerprint=data.task_fingerprints[task.name],
         known_ids=lambda: {i for part in splits.values() for i in _columns(part, ["id"])["id"]},
         slices=task.slices, batch_size=batch_size, progress=progress, score_cache_dir=score_cache_dir,
-        desc=f"{task.name}/{split}", notes=[])
+        desc=f"{task.name}/{split}", dev_desc=f"{task.name}/{threshold_split} (thresholds)", notes=[])
     result = {
         **record_header(model, task, data, split, limit, len(splits[split]), "train" if model.needs_fit() else None),
         **body,
@@ -389,7 +390,8 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
         train=train, train_fingerprint=fingerprint,
         known_ids=lambda: set(_columns(data.items, ["id"])["id"]) | (set(_columns(dev.items, ["id"])["id"]) if dev else set()),
         slices=[SliceSpec(column, "both") for column in data.slice_by], batch_size=batch_size, progress=progress,
-        score_cache_dir=score_cache_dir, desc=f"{task.name}@{data.name}", notes=notes)
+        score_cache_dir=score_cache_dir, desc=f"{task.name}@{data.name}",
+        dev_desc=f"{task.name}@{dev.name if dev else ''} (thresholds)", notes=notes)
     result = {
         "schema_version": SCHEMA_VERSION,
         "bench_version": __version__,
