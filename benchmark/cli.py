@@ -243,7 +243,7 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
                           **options)
     if args.dev_data_split is not None and args.dev_data is None:
         raise BenchError("--dev-data-split picks a split of --dev-data; add --dev-data SOURCE.")
-    dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, **options)
+    dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, option="--dev-data", **options)
            if args.dev_data is not None else None)
     _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)
     builtin = None

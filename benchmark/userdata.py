@@ -263,25 +263,25 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     return True
 
 
-def _pick_split(splits: Mapping[str, Any], split: str | None, what: str) -> tuple[str, Any]:
+def _pick_split(splits: Mapping[str, Any], split: str | None, what: str, option: str) -> tuple[str, Any]:
     wanted = split or "test"
     if wanted in splits:
         return wanted, splits[wanted]
     if split is None and len(splits) == 1:
         return next(iter(splits.items()))
-    raise BenchError(f"{what} has the splits {sorted(splits)}, not {wanted!r}; choose one with --data-split.")
+    raise BenchError(f"{what} has the splits {sorted(splits)}, not {wanted!r}; choose one with {option}-split.")
 
 
-def _open_source(source: str, split: str | None) -> tuple[str, _Rows]:
+def _open_source(source: str, split: str | None, option: str) -> tuple[str, _Rows]:
     """The kind of ``source`` and its raw rows."""
     path = Path(source).expanduser()
     if path.is_file():
         kind = _FILE_KINDS.get(path.suffix.lower())
         if kind is None:
-            raise BenchError(f"--data {source}: unknown file type {path.suffix!r}; use one of "
+            raise BenchError(f"{option} {source}: unknown file type {path.suffix!r}; use one of "
                              f"{sorted(_FILE_KINDS)} (or a directory saved with datasets' save_to_disk).")
         if path.stat().st_size == 0:
-            raise BenchError(f"--data {source}: the file is empty; it needs a header or JSON lines and at least one row.")
+            raise BenchError(f"{option} {source}: the file is empty; it needs a header or JSON lines and at least one row.")
         content_id = sha256_file(path)
         if kind == "jsonl":
             return kind, _Rows(_jsonl_header(path), _jsonl_rows(path), content_id, header_from_first_row=True)
@@ -293,7 +293,7 @@ def _open_source(source: str, split: str | None) -> tuple[str, _Rows]:
         try:
             parquet = pq.ParquetFile(path)
         except Exception as error:  # pyarrow raises several types for a broken file
-            raise BenchError(f"--data {source}: not a readable Parquet file ({error}).") from error
+            raise BenchError(f"{option} {source}: not a readable Parquet file ({error}).") from error
         return kind, _Rows(list(parquet.schema_arrow.names), _table_rows(parquet.iter_batches(batch_size=_BATCH_ROWS)),
                            content_id)
     if path.is_dir():
@@ -302,24 +302,24 @@ def _open_source(source: str, split: str | None) -> tuple[str, _Rows]:
         try:
             loaded = datasets.load_from_disk(str(path))
         except Exception as error:  # FileNotFoundError or datasets' own errors for a foreign directory
-            raise BenchError(f"--data {source}: not a directory saved with datasets' save_to_disk ({error}).") from error
+            raise BenchError(f"{option} {source}: not a directory saved with datasets' save_to_disk ({error}).") from error
         picked = None
         if isinstance(loaded, datasets.DatasetDict):
-            picked, loaded = _pick_split(loaded, split, f"--data {source}")
+            picked, loaded = _pick_split(loaded, split, f"{option} {source}", option)
         elif split is not None:
-            raise BenchError(f"--data {source} is a single Dataset, not a DatasetDict: it has no split {split!r}; "
+            raise BenchError(f"{option} {source} is a single Dataset, not a DatasetDict: it has no split {split!r}; "
                              f"drop the split option.")
         return "datasets-dir", _Rows(list(loaded.column_names), _dataset_rows(loaded), _dataset_content_id(loaded),
                                      split=picked)
     if path.suffix.lower() in _FILE_KINDS or not _HUB_ID.match(source):
-        raise BenchError(f"--data {source}: no such file or directory.")
-    return "hub", _hub_rows(source, split)
+        raise BenchError(f"{option} {source}: no such file or directory.")
+    return "hub", _hub_rows(source, split, option)
 
 
-def _hub_rows(source: str, split: str | None) -> _Rows:
+def _hub_rows(source: str, split: str | None, option: str) -> _Rows:
     repo, _, config = source.partition(":")
     if not _hub_reachable():
-        raise BenchError(f"--data {source}: no such file or directory, and the Hugging Face Hub cannot be reached "
+        raise BenchError(f"{option} {source}: no such file or directory, and the Hugging Face Hub cannot be reached "
                          f"(offline, or HF_HUB_OFFLINE is set), so it cannot be loaded as a Hub dataset. Online, "
                          f"save it once with datasets' save_to_disk and pass that directory.")
     import datasets
@@ -327,8 +327,8 @@ def _hub_rows(source: str, split: str | None) -> _Rows:
     try:
         loaded = datasets.load_dataset(repo, config or None)
     except Exception as error:  # the Hub's errors vary: missing repo, gated, bad config
-        raise BenchError(f"--data {source}: could not load it from the Hugging Face Hub ({error}).") from error
-    picked, dataset = _pick_split(loaded, split, f"Hub dataset {source}")
+        raise BenchError(f"{option} {source}: could not load it from the Hugging Face Hub ({error}).") from error
+    picked, dataset = _pick_split(loaded, split, f"Hub dataset {source}", option)
     return _Rows(list(dataset.column_names), _dataset_rows(dataset), _dataset_content_id(dataset), split=picked)
 
 
@@ -484,8 +484,11 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
 
 def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[str, str] | None = None,
                    fmt: str | None = None, slice_by: Sequence[str] = (), name: str | None = None,
-                   split: str | None = None) -> UserData:
-    """Read, check and convert ``source`` into items of ``task`` (see the module docstring)."""
+                   split: str | None = None, option: str = "--data") -> UserData:
+    """Read, check and convert ``source`` into items of ``task`` (see the module docstring).
+
+    ``option`` is the command-line option that named the source, for error messages.
+    """
     from datasets import Dataset
 
     if task not in SCHEMAS:
@@ -494,8 +497,8 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
         raise BenchError(f"--data-name {name!r}: use letters, digits, '.', '_' and '-' (it names the results file).")
     columns = dict(columns or {})
     slice_by = tuple(dict.fromkeys(slice_by))
-    kind, raw = _open_source(source, split)
-    where = f"--data {source}" if kind == "hub" else str(Path(source).expanduser())
+    kind, raw = _open_source(source, split, option)
+    where = f"{option} {source}" if kind == "hub" else str(Path(source).expanduser())
     if not raw.header:
         raise BenchError(f"{where}: no rows; it needs a header (or JSON objects) and at least one row.")
     chosen, mapping = _resolve_columns(task, raw.header, fmt, columns, slice_by, where, raw.header_from_first_row)

@@ -392,6 +392,10 @@ def test_the_split_read_is_recorded_and_named(tmp_path):
     datasets.Dataset.from_list(PAIRS).save_to_disk(str(tmp_path / "plain"))
     with pytest.raises(BenchError, match="is a single Dataset, not a DatasetDict"):
         load(tmp_path / "plain", tmp_path, split="test")
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(PAIRS[:2]),
+                          "validation": datasets.Dataset.from_list(PAIRS[2:])}).save_to_disk(str(tmp_path / "two"))
+    with pytest.raises(BenchError, match=r"--dev-data .*two has the splits .*choose one with --dev-data-split"):
+        load(tmp_path / "two", tmp_path, option="--dev-data")
 
 
 def test_csv_records_over_several_lines_and_float_labels(tmp_path):
