@@ -102,6 +102,16 @@ class CacheStats:
     computed: int = 0
 
 
+def item_keys(task: TaskMetadata, items: "Dataset") -> list[str]:
+    """Each item's score-cache key (a hash of its input texts), reading the texts a chunk at a time."""
+    view = items.select_columns(list(task.inputs))
+    keys: list[str] = []
+    for start in range(0, len(items), _KEY_CHUNK):
+        chunk = view[start : start + _KEY_CHUNK]
+        keys += [item_key(task.model_method, texts) for texts in zip(*(chunk[name] for name in task.inputs))]
+    return keys
+
+
 def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *, batch_size: int,
                   progress: bool, desc: str, cache: "ScoreCache | None" = None,
                   before_scoring: Callable[[], None] | None = None,
@@ -122,9 +132,7 @@ def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *,
     keys: list[str] = []
     todo = list(range(len(ids)))
     if cache is not None:
-        for start in range(0, len(ids), _KEY_CHUNK):
-            chunk = view[start : start + _KEY_CHUNK]
-            keys += [item_key(task.model_method, texts) for texts in zip(*(chunk[name] for name in task.inputs))]
+        keys = item_keys(task, items)
         cached = cache.get_many(keys)
         todo = [i for i, key in enumerate(keys) if key not in cached]
         for i, key in enumerate(keys):
@@ -335,24 +343,14 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     return EvalOutcome(result=result, predictions=predictions)
 
 
-def _content_keys(task: TaskMetadata, items: "Dataset") -> dict[str, str]:
-    """item key (a hash of the input texts) -> item id, read a chunk at a time."""
-    view = items.select_columns(["id", *task.inputs])
-    keys: dict[str, str] = {}
-    for start in range(0, len(items), _KEY_CHUNK):
-        chunk = view[start : start + _KEY_CHUNK]
-        for item_id, *texts in zip(chunk["id"], *(chunk[name] for name in task.inputs)):
-            keys[item_key(task.model_method, texts)] = item_id
-    return keys
-
-
 def _check_dev_data(task: TaskMetadata, data: "UserData", dev: "UserData") -> None:
     """Thresholds come from other items than the evaluated ones, with both labels among them."""
     if len(set(_columns(dev.items, ["label"])["label"])) < 2:
         raise BenchError(f"--dev-data {dev.source} has only one label; thresholds are chosen between the two "
                          f"classes, so it needs both 0 and 1.")
-    evaluated = _content_keys(task, data.items)
-    shared = [item_id for key, item_id in _content_keys(task, dev.items).items() if key in evaluated]
+    evaluated = set(item_keys(task, data.items))
+    dev_ids = _columns(dev.items, ["id"])["id"]
+    shared = [item_id for key, item_id in zip(item_keys(task, dev.items), dev_ids) if key in evaluated]
     if shared:
         raise BenchError(f"--dev-data {dev.source} shares {len(shared)} items (the same texts) with --data "
                          f"{data.source}, e.g. {show_ids(shared)}; thresholds must come from other items than "
@@ -384,10 +382,10 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
                      f"and are left out.")
     items = limit_items(data.items, limit)
     train = builtin.task(task.name)["train"] if builtin is not None and model.needs_fit() else None
-    fingerprint = builtin.task_fingerprints[task.name] if train is not None else None
+    train_fingerprint = builtin.task_fingerprints[task.name] if train is not None else None
     body, predictions = _measure(
         model, task, items, dev.items if dev is not None else None, dev_name="dev-data" if dev else None,
-        train=train, train_fingerprint=fingerprint,
+        train=train, train_fingerprint=train_fingerprint,
         known_ids=lambda: set(_columns(data.items, ["id"])["id"]) | (set(_columns(dev.items, ["id"])["id"]) if dev else set()),
         slices=[SliceSpec(column, "both") for column in data.slice_by], batch_size=batch_size, progress=progress,
         score_cache_dir=score_cache_dir, desc=f"{task.name}@{data.name}",
@@ -398,8 +396,8 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
         "task": {"name": task.name, "version": task.version, "split": None, "fingerprint": data.fingerprint,
                  "main_score": task.main_score},
         "data": {**data.record(), "dev": dev.record() if dev is not None else None,
-                 **({"fit": {"data": "built-in", "split": "train", "task_fingerprint": fingerprint,
-                             "max_originals": builtin.info["config"]["max_originals"]}} if fingerprint else {})},
+                 **({"fit": {"data": "built-in", "split": "train", "task_fingerprint": train_fingerprint,
+                             "max_originals": builtin.info["config"]["max_originals"]}} if train_fingerprint else {})},
         "model": model_record(model, "train" if train is not None else None),
         "limit": limit,
         "limited": limit is not None and limit < len(data.items),
