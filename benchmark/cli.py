@@ -227,6 +227,8 @@ def _check_data_options(args: argparse.Namespace) -> None:
     if not args.task or len(set(args.task)) != 1 or args.task[0] not in ("pair", "detect"):
         raise BenchError("--data needs exactly one task: --task pair (original, candidate, label) or "
                          "--task detect (text, label).")
+    if args.dev_data_split is not None and args.dev_data is None:
+        raise BenchError("--dev-data-split picks a split of --dev-data; add --dev-data SOURCE.")
     if args.split is not None:
         raise BenchError("--split picks a split of the built-in data; with --data the whole SOURCE is evaluated "
                          "(--data-split picks a split of a DatasetDict directory or Hub dataset).")
@@ -241,8 +243,6 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
     options = dict(cache_dir=cache_dir, columns=parse_columns(args.columns, task.name), fmt=args.format)
     data = load_user_data(args.data, task.name, slice_by=args.slice_by, name=args.data_name, split=args.data_split,
                           **options)
-    if args.dev_data_split is not None and args.dev_data is None:
-        raise BenchError("--dev-data-split picks a split of --dev-data; add --dev-data SOURCE.")
     dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, option="--dev-data", **options)
            if args.dev_data is not None else None)
     _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)

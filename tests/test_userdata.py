@@ -326,6 +326,8 @@ def test_detect_on_own_data_and_a_predictions_file(bench, tmp_path):
     (["--model", "shingle", "--task", "retrieve", "--data", "x.jsonl"], "--data needs exactly one task"),
     (["--model", "shingle", "--task", "pair", "--data", "x.jsonl", "--split", "dev"], "--split picks a split"),
     (["--model", "shingle", "--dev-data", "x.jsonl", "--slice-by", "site"], "--dev-data, --slice-by: only used with --data"),
+    (["--model", "shingle", "--task", "pair", "--data", "x.jsonl", "--dev-data-split", "validation"],
+     "--dev-data-split picks a split of --dev-data; add --dev-data SOURCE"),
 ])
 def test_option_mistakes_fail_before_any_work(bench, tmp_path, argv, expected):
     code, _, err = bench("eval", *argv, "--output-dir", str(tmp_path / "out"))
