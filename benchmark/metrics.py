@@ -38,7 +38,7 @@ __all__ = [
 #: Objectives accepted by :func:`best_threshold`.
 OBJECTIVES: tuple[str, ...] = ("f1", "accuracy")
 #: Values accepted by :attr:`SliceSpec.applies_to`.
-APPLIES_TO: tuple[str, ...] = ("positive", "negative", "both")
+APPLIES_TO: tuple[str, ...] = ("positive", "negative", "both", "auto")
 
 # Upper bound on the number of array cells one bootstrap chunk allocates (about 8 MB per
 # int64 array); chunking changes memory use only, never the result.
@@ -357,7 +357,10 @@ class SliceSpec:
 
     ``applies_to`` says which class carries the attribute: ``"positive"`` (e.g. rewriter or
     strength; each slice keeps all negatives), ``"negative"`` (e.g. the kind of negative; each
-    slice keeps all positives) or ``"both"`` (e.g. domain; each slice keeps only its items).
+    slice keeps all positives), ``"both"`` (e.g. domain; each slice keeps only its items) or
+    ``"auto"`` (a user's column, whose values may belong to one class: decided per value, a value
+    seen among positives only keeps all negatives, one seen among negatives only keeps all
+    positives, as the built-in one-class attributes do; any other value keeps only its items).
     """
 
     key: str
@@ -380,9 +383,21 @@ def slice_masks(
     applies to, the mask described in :class:`SliceSpec`. Values carried by the other class
     are ignored, so a placeholder such as ``"none"`` on negatives never makes a slice.
     """
+    return [(name, value, mask) for name, value, mask, _ in _scoped_slice_masks(labels, metadata, specs)]
+
+
+#: What a slice of an ``"auto"`` spec keeps besides its own items, by the class its value is seen in.
+_KEEPS = {"positive": "all negatives", "negative": "all positives"}
+
+
+def _scoped_slice_masks(
+    labels: Any, metadata: Mapping[str, Sequence[str]], specs: Sequence[SliceSpec]
+) -> list[tuple[str, Any, np.ndarray | None, str | None]]:
+    """:func:`slice_masks` plus, for a slice of an ``"auto"`` spec, what it keeps of the other
+    class (``"all negatives"``, ``"all positives"`` or ``None`` for a value seen in both)."""
     y = np.asarray(labels)
     is_pos = y.astype(bool) if y.dtype == bool else (y == 1)
-    out: list[tuple[str, Any, np.ndarray | None]] = [("all", "all", None)]
+    out: list[tuple[str, Any, np.ndarray | None, str | None]] = [("all", "all", None, None)]
     for spec in specs:
         if spec.key not in metadata:
             raise ValueError(
@@ -397,6 +412,14 @@ def slice_masks(
                 "scores; give one value per item"
             )
         values[:] = column
+        if spec.applies_to == "auto":
+            for value in sorted(set(column), key=str):
+                own = values == value
+                seen_in = ("positive" if not (own & ~is_pos).any() else
+                           "negative" if not (own & is_pos).any() else None)
+                mask = own | (~is_pos if seen_in == "positive" else is_pos if seen_in == "negative" else own)
+                out.append((spec.key, value, mask, _KEEPS.get(seen_in or "")))
+            continue
         if spec.applies_to == "positive":
             carriers, others = is_pos, ~is_pos
         elif spec.applies_to == "negative":
@@ -404,7 +427,7 @@ def slice_masks(
         else:
             carriers, others = np.ones(is_pos.size, dtype=bool), np.zeros(is_pos.size, dtype=bool)
         for value in sorted(set(values[carriers].tolist()), key=str):
-            out.append((spec.key, value, others | (carriers & (values == value))))
+            out.append((spec.key, value, others | (carriers & (values == value)), None))
     return out
 
 
@@ -421,15 +444,17 @@ def slice_metrics(
     """Metrics for all items and for each slice, as rows ``{"slice", "value", **metrics}``.
 
     The first row is ``{"slice": "all", "value": "all", ...}``; then one row per slice of
-    :func:`slice_masks`. Every row has the bootstrap CI, with the same ``seed``.
+    :func:`slice_masks`. Every row has the bootstrap CI, with the same ``seed``. A slice of an
+    ``"auto"`` spec whose value is seen in one class only says what it kept of the other class
+    (``"keeps": "all positives"`` or ``"all negatives"``).
     """
     s, is_pos = _check_inputs(scores, labels)
     y = is_pos.astype(np.int64)
     rows = []
-    for name, value, mask in slice_masks(y, metadata, specs):
+    for name, value, mask, keeps in _scoped_slice_masks(y, metadata, specs):
         sub_s, sub_y = (s, y) if mask is None else (s[mask], y[mask])
         metrics = compute_metrics(sub_s, sub_y, thresholds, n_resamples=n_resamples, seed=seed)
-        rows.append({"slice": name, "value": value, **metrics})
+        rows.append({"slice": name, "value": value, **metrics, **({"keeps": keeps} if keeps else {})})
     return rows
 
 

@@ -387,7 +387,7 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
         model, task, items, dev.items if dev is not None else None, dev_name="dev-data" if dev else None,
         train=train, train_fingerprint=train_fingerprint,
         known_ids=lambda: set(_columns(data.items, ["id"])["id"]) | (set(_columns(dev.items, ["id"])["id"]) if dev else set()),
-        slices=[SliceSpec(column, "both") for column in data.slice_by], batch_size=batch_size, progress=progress,
+        slices=[SliceSpec(column, "auto") for column in data.slice_by], batch_size=batch_size, progress=progress,
         score_cache_dir=score_cache_dir, desc=f"{task.name}@{data.name}",
         dev_desc=f"{task.name}@{dev.name if dev else ''} (thresholds)", notes=notes)
     result = {

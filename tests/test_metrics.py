@@ -359,6 +359,32 @@ def test_slice_with_a_single_class_is_reported_with_none():
     assert rows[2]["auroc"] == 1.0
 
 
+def test_auto_slice_keeps_the_other_class_for_a_value_seen_in_one_class_only():
+    # A user's column: "other-answer" only on negatives, "copied" only on positives, "mixed" on both.
+    scores = [0.9, 0.6, 0.3, 0.8, 0.2, 0.5, 0.7]
+    labels = [1, 1, 1, 0, 0, 0, 1]
+    kind = ["copied", "copied", "mixed", "other-answer", "mixed", "other-answer", "mixed"]
+    rows = slice_metrics(scores, labels, {"kind": kind}, [SliceSpec("kind", "auto")], None, n_resamples=20)
+    got = {r["value"]: r for r in rows if r["slice"] == "kind"}
+    assert list(got) == ["copied", "mixed", "other-answer"]
+    # other-answer: its negatives (0.8, 0.5) against ALL four positives: 0.9 beats 2, 0.6 and 0.7 beat
+    # 1 each, 0.3 none -> 4/8; the row says what it kept.
+    other = got["other-answer"]
+    assert (other["n_positive"], other["n_negative"]) == (4, 2) and other["auroc"] == pytest.approx(4 / 8)
+    assert other["keeps"] == "all positives"
+    assert other["auroc"] == auroc([0.9, 0.6, 0.3, 0.7, 0.8, 0.5], [1, 1, 1, 1, 0, 0])
+    # copied: its positives (0.9, 0.6) against ALL three negatives: 3 + 2 = 5 of 6.
+    copied = got["copied"]
+    assert (copied["n_positive"], copied["n_negative"]) == (2, 3) and copied["keeps"] == "all negatives"
+    assert copied["auroc"] == pytest.approx(5 / 6)
+    # mixed (seen in both classes): only its own items, as "both" does; nothing kept, no "keeps".
+    mixed = got["mixed"]
+    assert (mixed["n_positive"], mixed["n_negative"]) == (2, 1) and "keeps" not in mixed
+    assert mixed == {**slice_metrics(scores, labels, {"kind": kind}, [SliceSpec("kind", "both")], None,
+                                     n_resamples=20)[2]}
+    assert "keeps" not in rows[0]
+
+
 # ----------------------------------------------------------------------------- validation
 
 

@@ -280,6 +280,23 @@ def test_eval_on_own_data_writes_its_own_results(bench, tmp_path):
     assert not (tmp_path / "out" / "shingle" / "pair.json").exists()
 
 
+def test_a_slice_value_seen_in_one_class_only_keeps_all_of_the_other_class(bench, tmp_path):
+    # "other-answer" occurs only among negatives: its slice is those negatives against all positives.
+    rows = [{**row, "kind": "other-answer" if row["label"] == 0 and i % 4 == 1 else "same"}
+            for i, row in enumerate(_many_pairs(20))]
+    source = write_jsonl(tmp_path / "kinds.jsonl", rows)
+    code, out, err = bench("eval", "--model", "shingle", "--task", "pair", "--data", str(source), "--slice-by", "kind",
+                           "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    result = json.loads((tmp_path / "out" / "shingle" / "pair@kinds.json").read_text())
+    by_value = {row["value"]: row for row in result["slices"] if row["slice"] == "kind"}
+    other, same = by_value["other-answer"], by_value["same"]
+    assert (other["n_positive"], other["n_negative"]) == (10, 5) and other["keeps"] == "all positives"
+    assert other["auroc"] == 1.0 and other["auroc_ci95"] is not None
+    # "same" occurs in both classes: only its own rows, and no "keeps".
+    assert (same["n_positive"], same["n_negative"]) == (10, 5) and "keeps" not in same
+
+
 def test_dev_data_gives_thresholds_and_never_the_evaluated_data(bench, tmp_path):
     rows = _many_pairs(40)
     test, dev = write_jsonl(tmp_path / "test.jsonl", rows[:20]), write_jsonl(tmp_path / "dev.jsonl", rows[20:])
