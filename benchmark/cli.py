@@ -24,6 +24,7 @@ examples:
   bench eval --model shingle --model-arg n=5 --limit 200
   bench eval --model tfidf --task pair --data my-pairs.jsonl --dev-data my-dev.jsonl
                                                score a model on your own labelled data
+  bench eval --model tfidf --track real        score a model on every real-world track (human rewrites)
   bench leaderboard                            regenerate leaderboard.md from results/
 """
 
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     own.add_argument("--dev-data-split", metavar="SPLIT", default=None,
                      help="split of a DatasetDict directory or Hub dataset for --dev-data; if omitted, test")
 
+    real = ev.add_argument_group("real-world tracks (task pair; see README, 'Real-world tracks')")
+    real.add_argument("--track", action="append", metavar="NAME", default=[],
+                      help="evaluate on a vendored real-world track instead of the built-in data (repeatable): "
+                           "clough-stevenson, pan-pc10, paws-wiki, or real for all of them; results go to "
+                           "<output-dir>/<model>/pair@NAME.json")
+
     board = commands.add_parser("leaderboard", help="regenerate leaderboard.md from results", formatter_class=_Formatter,
                                 epilog="examples:\n  bench leaderboard --results results --out leaderboard.md\n"
                                          "  bench leaderboard --results results --data msr_paraphrase_test --out mrpc.md")
@@ -164,6 +171,8 @@ def _fmt(value: Any) -> str:
 def _where(result: Mapping[str, Any]) -> str:
     """The split of the built-in data, or the user's data set, a result is on."""
     data = result.get("data", {})
+    if data.get("kind") == "track":
+        return f"track {data['name']}"
     return f"data {data['name']}" if data.get("kind") == "user" else str(result["task"]["split"])
 
 
@@ -206,7 +215,8 @@ def _slice_table(result: Mapping[str, Any]) -> str:
     else:
         header = "| slice | value | n (+/-) | AUROC | AP | TPR@5%FPR | F1 |"
         cells = lambda row: (row["auroc"], row["ap"], row["tpr_at_5pct_fpr"], row["f1"])  # noqa: E731
-    lines = [f"Slices of task {result['task']['name']}:", "", header, "|---|---|---|---|---|---|---|"]
+    on = f" ({_where(result)})" if result.get("data", {}).get("kind") in ("user", "track") else ""
+    lines = [f"Slices of task {result['task']['name']}{on}:", "", header, "|---|---|---|---|---|---|---|"]
     for row in result["slices"]:
         lines.append(f"| {row['slice']} | {row['value']} | {row['n_positive']}/{row['n_negative']} | "
                      + " | ".join(_fmt(v) for v in cells(row)) + " |")
@@ -214,6 +224,23 @@ def _slice_table(result: Mapping[str, Any]) -> str:
 
 
 _OWN_DATA_OPTIONS = ("dev_data", "columns", "format", "data_name", "data_split", "dev_data_split")
+
+
+def _check_track_options(args: argparse.Namespace) -> list[Any]:
+    """The tracks --track names (none without it); options that do not fit a track fail before any work."""
+    if not args.track:
+        return []
+    from benchmark.tracks import resolve_tracks
+
+    if args.data is not None:
+        raise BenchError("--track and --data both choose the data to evaluate; give one of them.")
+    if args.task and set(args.task) != {"pair"}:
+        raise BenchError(f"--track: the real-world tracks are pair data; use --task pair or drop --task "
+                         f"(got {sorted(set(args.task))}).")
+    if args.split is not None:
+        raise BenchError("--split picks a split of the built-in data; a track evaluates its own test split "
+                         "(thresholds from its dev split), so drop --split.")
+    return resolve_tracks(args.track)
 
 
 def _check_data_options(args: argparse.Namespace) -> None:
@@ -246,16 +273,40 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
     dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, option="--dev-data", **options)
            if args.dev_data is not None else None)
     _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)
-    builtin = None
-    if model.needs_fit() and not model.by_id:
-        print(f"model {model.name!r} is fitted on the built-in {task.name} train split (built on first use).",
-              file=sys.stderr)
-        builtin = _load_data(args)
     return evaluate_user_data(model, task, data, dev, limit=args.limit, batch_size=args.batch_size,
-                              builtin=builtin, score_cache_dir=score_cache_dir)
+                              builtin=_builtin_for_fit(args, model, task), score_cache_dir=score_cache_dir)
 
 
-def _refuse_to_replace_other_data(path: Path, data: Any) -> None:
+def _builtin_for_fit(args: argparse.Namespace, model: Any, task: Any) -> Any:
+    """The built-in data when ``model`` is fitted on its train split (as for the leaderboard), else None."""
+    if not model.needs_fit() or model.by_id:
+        return None
+    print(f"model {model.name!r} is fitted on the built-in {task.name} train split (built on first use).",
+          file=sys.stderr)
+    return _load_data(args)
+
+
+def _eval_tracks(args: argparse.Namespace, model: Any, task: Any, tracks: Sequence[Any],
+                 score_cache_dir: Path | None) -> list[Any]:
+    """Score ``model`` on each track; every track is scored before any result is written."""
+    from types import SimpleNamespace
+
+    from benchmark.io import resolve_cache_dir
+    from benchmark.tracks import evaluate_track
+
+    for track in tracks:
+        _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{track.name}.json",
+                                      SimpleNamespace(source=f"track:{track.name}", split=track.test_split,
+                                                      name=track.name),
+                                      fix="pass another --output-dir, or delete that file")
+    builtin = _builtin_for_fit(args, model, task)
+    cache_dir = resolve_cache_dir(args.cache_dir)
+    return [evaluate_track(model, task, track, cache_dir=cache_dir, batch_size=args.batch_size, limit=args.limit,
+                           builtin=builtin, score_cache_dir=score_cache_dir) for track in tracks]
+
+
+def _refuse_to_replace_other_data(path: Path, data: Any,
+                                  fix: str = "pass --data-name NAME to keep both, or delete that file") -> None:
     """Results of one data name may be replaced by a re-run on the same source, never by other data."""
     import json
 
@@ -268,7 +319,7 @@ def _refuse_to_replace_other_data(path: Path, data: Any) -> None:
     if (old.get("source"), old.get("split")) != (data.source, data.split):
         raise BenchError(f"{path} holds results on other data ({old.get('source')}"
                          + (f", split {old['split']}" if old.get("split") else "") + f") under the name "
-                         f"{data.name!r}; pass --data-name NAME to keep both, or delete that file.")
+                         f"{data.name!r}; {fix}.")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -279,9 +330,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from benchmark.retrieval import evaluate_retrieval
     from benchmark.runner import evaluate_task
 
+    tracks = _check_track_options(args)
     _check_data_options(args)
     # Resolve names first, so a typo fails before any building or scoring.
-    task_names = args.task or list(TASKS)
+    task_names = args.task or (["pair"] if tracks else list(TASKS))
     tasks = [load_target(lookup(TASKS, name, "task").target).metadata for name in dict.fromkeys(task_names)]
     model = resolve_model(args.model, parse_model_args(args.model_arg), trust_remote_code=args.trust_remote_code)
     reasons = {task.name: model.unsupported(task) for task in tasks}
@@ -296,7 +348,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     score_cache_dir = None if args.no_cache else resolve_cache_dir(args.cache_dir) / "scores"
     output_dir = Path(args.output_dir)
     results, paths = [], []
-    if args.data is not None:
+    if tracks:
+        outcomes = _eval_tracks(args, model, runnable[0], tracks, score_cache_dir)
+        for outcome in outcomes:
+            paths.append(write_result(output_dir, outcome.result, outcome.predictions))
+            results.append(outcome.result)
+        fingerprint_line = "\n".join(f"data fingerprint ({o.result['data']['name']}): {o.result['task']['fingerprint']}"
+                                     for o in outcomes)
+    elif args.data is not None:
         outcome = _eval_user_data(args, model, runnable[0], score_cache_dir)
         paths.append(write_result(output_dir, outcome.result, outcome.predictions))
         results.append(outcome.result)

@@ -2,7 +2,8 @@
 
 Layout: ``<output-dir>/<model-slug>/<task>.json`` and ``<task>.predictions.jsonl`` beside it
 (``id`` and ``score`` per line; retrieval adds the source's rank and the top 10 documents).
-On a user's data set (``--data``) the stem is ``<task>@<data-name>``.
+On a user's data set (``--data``) the stem is ``<task>@<data-name>``, on a real-world track
+(``--track``) ``<task>@<track>``.
 Both are written atomically, predictions first, so a results file always has its predictions.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from benchmark.io import atomic_write_text
 from benchmark.runner import SCHEMA_VERSION
 from benchmark.types import BenchError
 
-__all__ = ["write_result", "load_results", "result_path", "result_stem", "is_user_data"]
+__all__ = ["write_result", "load_results", "result_path", "result_stem", "is_user_data", "is_track"]
 
 
 def is_user_data(record: Mapping[str, Any]) -> bool:
@@ -24,10 +25,15 @@ def is_user_data(record: Mapping[str, Any]) -> bool:
     return record.get("data", {}).get("kind") == "user"
 
 
+def is_track(record: Mapping[str, Any]) -> bool:
+    """Whether a results record is on a real-world track (``--track``, :mod:`benchmark.tracks`)."""
+    return record.get("data", {}).get("kind") == "track"
+
+
 def result_stem(record: Mapping[str, Any]) -> str:
-    """``<task>`` on the built-in data, ``<task>@<data-name>`` on a user's data set."""
+    """``<task>`` on the built-in data, ``<task>@<name>`` on a user's data set or a real-world track."""
     task = record["task"]["name"]
-    return f"{task}@{record['data']['name']}" if is_user_data(record) else task
+    return f"{task}@{record['data']['name']}" if is_user_data(record) or is_track(record) else task
 
 
 def result_path(output_dir: Path, model_slug: str, stem: str) -> Path:

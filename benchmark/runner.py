@@ -359,11 +359,14 @@ def _check_dev_data(task: TaskMetadata, data: "UserData", dev: "UserData") -> No
 
 def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData", dev: "UserData | None", *,
                        limit: int | None, batch_size: int, builtin: "BenchmarkData | None" = None,
-                       progress: bool = True, score_cache_dir: Path | None = None) -> EvalOutcome:
+                       progress: bool = True, score_cache_dir: Path | None = None, dev_name: str = "dev-data",
+                       no_dev_note: str | None = None) -> EvalOutcome:
     """Every metric of ``task`` for a user's data set (see :mod:`benchmark.userdata`).
 
-    Thresholds come from ``dev`` only (never from the evaluated data). A model that fits is
-    fitted on the task's train split of the ``builtin`` data, as it is for the leaderboard.
+    Thresholds come from ``dev`` only (never from the evaluated data); the results name it
+    ``dev_name``, and ``no_dev_note`` says why there is none when ``dev`` is None (a real-world
+    track without dev data). A model that fits is fitted on the task's train split of the
+    ``builtin`` data, as it is for the leaderboard.
     """
     from benchmark.metrics import SliceSpec
 
@@ -372,8 +375,8 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
         raise BenchError(f"model {model.name!r} is fitted on the built-in train split; load the built-in data first.")
     notes: list[str] = []
     if dev is None:
-        notes.append("F1 and accuracy left out: they need thresholds chosen on other labelled data; pass "
-                     "--dev-data SOURCE (they are never tuned on the evaluated data).")
+        notes.append(no_dev_note or "F1 and accuracy left out: they need thresholds chosen on other labelled data; "
+                     "pass --dev-data SOURCE (they are never tuned on the evaluated data).")
     else:
         _check_dev_data(task, data, dev)
     labels = set(_columns(data.items, ["label"])["label"])
@@ -384,7 +387,7 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
     train = builtin.task(task.name)["train"] if builtin is not None and model.needs_fit() else None
     train_fingerprint = builtin.task_fingerprints[task.name] if train is not None else None
     body, predictions = _measure(
-        model, task, items, dev.items if dev is not None else None, dev_name="dev-data" if dev else None,
+        model, task, items, dev.items if dev is not None else None, dev_name=dev_name if dev else None,
         train=train, train_fingerprint=train_fingerprint,
         known_ids=lambda: set(_columns(data.items, ["id"])["id"]) | (set(_columns(dev.items, ["id"])["id"]) if dev else set()),
         slices=[SliceSpec(column, "auto") for column in data.slice_by], batch_size=batch_size, progress=progress,

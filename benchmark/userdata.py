@@ -38,7 +38,7 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from benchmark.io import atomic_write_text, decoded_lines, jsonl_objects, sha256_file, stable_json
 from benchmark.types import BenchError
@@ -46,7 +46,7 @@ from benchmark.types import BenchError
 if TYPE_CHECKING:
     from datasets import Dataset
 
-__all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "parse_columns", "data_name", "derived_id"]
+__all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "load_rows", "rows_fingerprint", "parse_columns", "data_name", "derived_id"]
 
 #: Bumped when the conversion changes, so cached conversions of older code are not reused.
 LOADER_VERSION = "2"
@@ -108,7 +108,7 @@ class UserData:
     source: str
     """What the user passed as SOURCE."""
     kind: str
-    """``jsonl``, ``csv``, ``tsv``, ``parquet``, ``datasets-dir`` or ``hub``."""
+    """``jsonl``, ``csv``, ``tsv``, ``parquet``, ``datasets-dir``, ``hub`` or ``program`` (rows from :func:`load_rows`)."""
     format: str
     """``mrpc``, ``paws`` or ``plain`` (the documented schema, maybe renamed by ``--columns``)."""
     columns: Mapping[str, str]
@@ -119,13 +119,15 @@ class UserData:
     fingerprint: str
     """sha256 of the task name and every converted row, in order: identifies the data."""
     items: "Dataset" = field(repr=False, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Merged into :meth:`record` (a real-world track records ``kind: track`` and where it comes from)."""
 
     def record(self) -> dict[str, Any]:
         """What a results file says about this data."""
         return {"kind": "user", "name": self.name, "source": self.source, "source_kind": self.kind,
                 "split": self.split, "format": self.format, "columns": dict(self.columns),
                 "slice_by": list(self.slice_by),
-                "fingerprint": self.fingerprint, "n_rows": len(self.items)}
+                "fingerprint": self.fingerprint, "n_rows": len(self.items), **self.extra}
 
 
 # --------------------------------------------------------------------------- options
@@ -423,6 +425,26 @@ def derived_id(task: str, texts: Sequence[str]) -> str:
     return "row-" + hashlib.sha256(stable_json([task, *texts]).encode("utf-8")).hexdigest()[:16]
 
 
+def _fingerprint_digest(task: str) -> "hashlib._Hash":
+    return hashlib.sha256(stable_json(["rewrite-bench user data", task]).encode("utf-8"))
+
+
+def _add_to_fingerprint(digest: "hashlib._Hash", item_id: str, texts: Sequence[str], label: int) -> None:
+    digest.update((stable_json([item_id, *texts, label]) + "\n").encode("utf-8"))
+
+
+def rows_fingerprint(task: str, rows: Iterable[tuple[str, Sequence[str], int]]) -> str:
+    """The fingerprint a conversion of these ``(id, texts, label)`` rows, in order, records.
+
+    Lets a caller that holds the rows (the leaderboard, from a track's adapter) tell whether
+    a results file is on exactly this data without converting anything.
+    """
+    digest = _fingerprint_digest(task)
+    for item_id, texts, label in rows:
+        _add_to_fingerprint(digest, item_id, texts, label)
+    return digest.hexdigest()
+
+
 def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Format | None,
              mapping: Mapping[str, str], slice_by: Sequence[str], label_where: str, out: Path,
              columns_given: Mapping[str, str]) -> tuple[str, int]:
@@ -436,7 +458,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
     schema = SCHEMAS[task]
     names = ["id", *schema.inputs, "label", *slice_by]
     arrow_schema = pa.schema([(name, pa.int64() if name == "label" else pa.string()) for name in names])
-    digest = hashlib.sha256(stable_json(["rewrite-bench user data", task]).encode("utf-8"))
+    digest = _fingerprint_digest(task)
     seen: dict[str, str] = {}
     count = 0
     buffer: dict[str, list[Any]] = {name: [] for name in names}
@@ -468,7 +490,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
                                  f"remove the duplicate row, or give every row an id column.")
             seen[item_id] = location
             values = [item_id, *texts, label, *(_slice_value(raw[c], where, c) for c in slice_by)]
-            digest.update((stable_json([item_id, *texts, label]) + "\n").encode("utf-8"))
+            _add_to_fingerprint(digest, item_id, texts, label)
             for name, value in zip(names, values):
                 buffer[name].append(value)
             count += 1
@@ -489,22 +511,61 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
 
     ``option`` is the command-line option that named the source, for error messages.
     """
-    from datasets import Dataset
-
     if task not in SCHEMAS:
         raise BenchError(f"--data works with the tasks {list(SCHEMAS)}, not {task!r}.")
-    if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-        raise BenchError(f"--data-name {name!r}: use letters, digits, '.', '_' and '-' (it names the results file).")
+    _check_name(name)
     columns = dict(columns or {})
     slice_by = tuple(dict.fromkeys(slice_by))
     kind, raw = _open_source(source, split, option)
     where = f"{option} {source}" if kind == "hub" else str(Path(source).expanduser())
+    chosen, mapping = _checked_header(task, raw, fmt, columns, slice_by, where)
+    items, fingerprint = _materialise(task, raw, chosen, mapping, slice_by, where, Path(cache_dir), columns)
+    default_name = data_name(source) + (f"-{raw.split}" if raw.split else "")
+    return UserData(name=name or default_name, task=task, source=source, kind=kind, split=raw.split,
+                    format=chosen.name if chosen else "plain", columns=mapping, slice_by=slice_by,
+                    fingerprint=fingerprint, items=items)
+
+
+def load_rows(rows: Iterable[tuple[str, Mapping[str, Any]]], task: str, *, header: Sequence[str], content_id: str,
+              cache_dir: Path, name: str, source: str, where: str, slice_by: Sequence[str] = (),
+              split: str | None = None, extra: Mapping[str, Any] | None = None) -> UserData:
+    """Rows that a program produces (``(location, row)`` in the plain schema) as a checked data set.
+
+    The same checks, conversion, cache and fingerprint as a file given with ``--data``: used by
+    the real-world tracks (:mod:`benchmark.tracks`), whose adapters read the vendored files.
+    ``content_id`` must change whenever the rows can (it keys the cached conversion);
+    ``extra`` is merged into what results files record about the data.
+    """
+    _check_name(name)
+    slice_by = tuple(dict.fromkeys(slice_by))
+    raw = _Rows(list(header), iter(rows), content_id, split=split)
+    chosen, mapping = _checked_header(task, raw, "plain", {}, slice_by, where)
+    items, fingerprint = _materialise(task, raw, chosen, mapping, slice_by, where, Path(cache_dir), {})
+    return UserData(name=name, task=task, source=source, kind="program", split=split, format="plain",
+                    columns=mapping, slice_by=slice_by, fingerprint=fingerprint, items=items, extra=dict(extra or {}))
+
+
+def _check_name(name: str | None) -> None:
+    if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise BenchError(f"--data-name {name!r}: use letters, digits, '.', '_' and '-' (it names the results file).")
+
+
+def _checked_header(task: str, raw: _Rows, fmt: str | None, columns: Mapping[str, str], slice_by: Sequence[str],
+                    where: str) -> tuple[Format | None, dict[str, str]]:
+    """The format and field -> column mapping of ``raw``, checked against its header."""
     if not raw.header:
         raise BenchError(f"{where}: no rows; it needs a header (or JSON objects) and at least one row.")
-    chosen, mapping = _resolve_columns(task, raw.header, fmt, columns, slice_by, where, raw.header_from_first_row)
+    return _resolve_columns(task, raw.header, fmt, columns, slice_by, where, raw.header_from_first_row)
+
+
+def _materialise(task: str, raw: _Rows, chosen: Format | None, mapping: Mapping[str, str], slice_by: Sequence[str],
+                 where: str, cache_dir: Path, columns: Mapping[str, str]) -> tuple["Dataset", str]:
+    """The converted items (memory-mapped from the cache, converted first if absent) and their fingerprint."""
+    from datasets import Dataset
+
     key = hashlib.sha256(stable_json([LOADER_VERSION, task, raw.content_id, chosen.name if chosen else "plain",
                                       mapping, list(slice_by)]).encode("utf-8")).hexdigest()[:24]
-    directory = Path(cache_dir) / "userdata"
+    directory = cache_dir / "userdata"
     arrow, meta = directory / f"{key}.arrow", directory / f"{key}.json"
     info: dict[str, Any] | None = None
     if arrow.is_file() and meta.is_file():
@@ -523,8 +584,4 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
             raise
         info = {"fingerprint": fingerprint, "rows": count}
         atomic_write_text(meta, json.dumps(info) + "\n")  # written last: its presence marks a complete file
-    items = Dataset.from_file(str(arrow))
-    default_name = data_name(source) + (f"-{raw.split}" if raw.split else "")
-    return UserData(name=name or default_name, task=task, source=source, kind=kind, split=raw.split,
-                    format=chosen.name if chosen else "plain", columns=mapping, slice_by=slice_by,
-                    fingerprint=info["fingerprint"], items=items)
+    return Dataset.from_file(str(arrow)), info["fingerprint"]
