@@ -1,7 +1,8 @@
 """Generate ``leaderboard.md`` from stored results; it is never edited by hand.
 
 Only full test-split runs on a full (default-size) build enter. Runs are grouped by task,
-task version and task fingerprint, so scores on different data never share a table.
+task version and task fingerprint, so scores on different data never share a table. Results
+on the real-world tracks follow in their own sections (:mod:`benchmark.validity`).
 """
 from __future__ import annotations
 
@@ -35,12 +36,15 @@ def _model_cell(record: Mapping[str, Any]) -> str:
     return record["model"]["name"] + (f" `{record['model']['args']}`" if record["model"]["args"] else "")
 
 
-def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str]) -> list[str]:
+def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str],
+           tpr_intervals: Mapping[str, tuple[float, float] | None] | None = None) -> list[str]:
+    """One ranked table; ``tpr_intervals`` (model slug -> 95% interval) adds TPR@1%FPR intervals."""
     main = records[0]["task"]["main_score"]
     retrieval = "retrieval" in records[0]
     hard = [(key, value) for key in hard_keys for value in sorted({v for r in records for v in _by_slice(r, key, main)})]
     metric_columns = (["R@1", "R@10", "AUROC has-source", "method"] if retrieval
-                      else ["AP", "TPR@1%FPR", "TPR@5%FPR", "F1", "Acc"])
+                      else ["AP", "TPR@1%FPR" + (" (95% CI)" if tpr_intervals is not None else ""), "TPR@5%FPR",
+                            "F1", "Acc"])
     header = ["#", "model", f"{main.upper()} (95% CI)", *metric_columns,
               *(f"{main.upper()} {value}" for _, value in hard), "n (+/-)", "trained on benchmark"]
     ordered = sorted(records, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
@@ -54,8 +58,11 @@ def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str]) -> li
             method = "index+search" if how["method"] != "rerank" else f"re-rank {how['first_stage']} top {how['depth']}"
             metric_cells = [_fmt(m["recall_at_1"]), _fmt(m["recall_at_10"]), _fmt(m["auroc_has_source"]), method]
         else:
-            metric_cells = [_fmt(m["ap"]), _fmt(m["tpr_at_1pct_fpr"]), _fmt(m["tpr_at_5pct_fpr"]),
-                            _fmt(m["f1"]), _fmt(m["accuracy"])]
+            tpr = _fmt(m["tpr_at_1pct_fpr"])
+            if tpr_intervals is not None:
+                tpr_lo, tpr_hi = tpr_intervals.get(record["model"]["slug"]) or (None, None)
+                tpr += f" [{_fmt(tpr_lo)}, {_fmt(tpr_hi)}]"
+            metric_cells = [_fmt(m["ap"]), tpr, _fmt(m["tpr_at_5pct_fpr"]), _fmt(m["f1"]), _fmt(m["accuracy"])]
         cells = [str(rank), _model_cell(record), f"{_fmt(m[main])} [{_fmt(lo)}, {_fmt(hi)}]", *metric_cells,
                  *(_fmt(by_key[key].get(value)) for key, value in hard),
                  f"{record['n']['positive']}/{record['n']['negative']}",
@@ -83,7 +90,10 @@ _METHOD_NOTES: Mapping[str, str] = {
 
 def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "results/",
                        hard_slices: Mapping[str, Sequence[str]] = HARD_SLICES) -> str:
-    """The leaderboard markdown: a section per task (and per data fingerprint)."""
+    """The leaderboard markdown: a section per task (and per data fingerprint), then the real-world
+    tracks and the validity of the synthetic ranking (:mod:`benchmark.validity`), when there are
+    track results; those read the predictions files next to each track record's ``_path``."""
+    records = list(records)
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
         if eligible(record):
@@ -102,7 +112,10 @@ def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "resu
                   + _METHOD_NOTES.get(members[0]["task"]["main_score"], ""), ""]
         lines += _table(members, hard_slices.get(name, ()))
         lines.append("")
-    return "\n".join(lines)
+    from benchmark.validity import render_track_sections
+
+    # Real-world tracks and validity, after the built-in sections (which they leave unchanged).
+    return "\n".join(lines + render_track_sections(records))
 
 
 def data_names(records: Iterable[Mapping[str, Any]]) -> list[str]:
