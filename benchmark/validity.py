@@ -285,6 +285,12 @@ def _half_width(records: Sequence[Mapping[str, Any]]) -> float:
     return max(widths, default=0.0)
 
 
+def _smallest_gap(records: Sequence[Mapping[str, Any]]) -> float:
+    """The smallest difference between two models' synthetic AUROCs (0 with fewer than two)."""
+    values = sorted(r["metrics"]["auroc"] for r in records)
+    return min((b - a for a, b in zip(values, values[1:])), default=0.0)
+
+
 def _validity_lines(stats: Sequence[_TrackStats], synthetic: Sequence[Mapping[str, Any]],
                     resamples: int) -> list[str]:
     fingerprint = synthetic[0]["task"]["fingerprint"] if synthetic else "–"
@@ -295,7 +301,9 @@ def _validity_lines(stats: Sequence[_TrackStats], synthetic: Sequence[Mapping[st
              f"95% intervals: a paired bootstrap over the track's items ({resamples:,} seeded resamples, stratified "
              f"by label; every model's track AUROC recomputed from its stored scores on the same resampled items). "
              f"The synthetic side is held fixed: its own uncertainty is small (its AUROC intervals are at most "
-             f"±{_half_width(synthetic):.3f}). The intervals do not cover the choice of models, which is small and fixed. "
+             f"±{_half_width(synthetic):.3f}; adjacent models' synthetic AUROCs differ by as little as "
+             f"{_smallest_gap(synthetic):.4f}, so the order of near-ties is itself uncertain). The intervals do not "
+             f"cover the choice of models, which is small and fixed. "
              f"Verdict rule: the synthetic order *predicts* a track when the lower end of Spearman's interval is "
              f"above 0, *does not predict* it when the upper end is below 0, and is *inconclusive* otherwise.", ""]
     if not has_hard:
