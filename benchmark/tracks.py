@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
-from benchmark.io import sha256_file, stable_json
+from benchmark.io import decoded_lines, sha256_file, stable_json
 from benchmark.types import BenchError
 
 if TYPE_CHECKING:
@@ -131,8 +131,6 @@ def _clough_rows(directory: Path, split: str) -> Iterator[TrackRow]:
 
 def _lines(path: Path) -> list[str]:
     """A line-aligned file's lines (UTF-8, the final newline not making an extra line)."""
-    from benchmark.io import decoded_lines
-
     return [line.rstrip("\r\n") for _, line in decoded_lines(path)]
 
 
@@ -157,7 +155,8 @@ def _pan_rows(directory: Path, split: str) -> Iterator[TrackRow]:
 
 
 def _paws_rows(directory: Path, split: str) -> Iterator[TrackRow]:
-    """PAWS-Wiki's TSV (header added upstream of us); ids ``paws-<split>-<id>``."""
+    """PAWS-Wiki's TSV (header added upstream of us); ids ``paws-<split>-<id>``. Read by the user-data
+    TSV reader (tab-separated, no quoting, CRLF line ends handled)."""
     from benchmark.userdata import _delimited_rows
 
     header, rows = _delimited_rows(directory / f"{split}.tsv", "\t")
@@ -258,6 +257,6 @@ def evaluate_track(model: "LoadedModel", task: "TaskMetadata", track: Track, *, 
     dev = load_track(track, track.dev_split, cache_dir) if track.dev_split else None
     return evaluate_user_data(model, task, data, dev, limit=limit, batch_size=batch_size, builtin=builtin,
                               progress=progress, score_cache_dir=score_cache_dir,
-                              dev_name=f"{track.name}/{track.dev_split}" if track.dev_split else "dev-data",
+                              dev_name=f"{track.name}/{track.dev_split}",
                               no_dev_note=f"F1 and accuracy left out: track {track.name!r} has no dev data to choose "
                                           f"their thresholds on (they are never tuned on the evaluated data).")
