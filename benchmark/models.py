@@ -138,6 +138,15 @@ class LoadedModel:
         method = getattr(self.obj, task.model_method, None)
         return method if callable(method) else self.obj
 
+    def preparer(self, task: TaskMetadata) -> Callable[..., Any] | None:
+        """The model's optional ``prepare_pairs``/``prepare_texts``: the harness passes it the inputs
+        of up to ``PREPARE_ITEMS`` items before scoring them in batches (e.g. to encode their texts
+        together); it returns nothing."""
+        if self.by_id or not task.model_method.startswith("score_") or not callable(getattr(self.obj, task.model_method, None)):
+            return None
+        prepare = getattr(self.obj, task.model_method.replace("score_", "prepare_", 1), None)
+        return prepare if callable(prepare) else None
+
     def score_batch(self, task: TaskMetadata, ids: Sequence[str], columns: Sequence[Sequence[str]]) -> Any:
         """The model's raw scores for one batch (validated by the caller)."""
         if self.by_id:
@@ -216,6 +225,8 @@ def _baseline_sources(start: Path) -> set[Path]:
                 parts = name.split(".")
                 if parts[0] == "baselines" and len(parts) > 1:
                     todo.append(start.parent / f"{parts[1]}.py")
+                elif parts[:2] == ["benchmark", "embeddings"]:  # the shared encoding path
+                    found.add(Path(__file__).with_name("embeddings.py"))
     return found
 
 

@@ -41,6 +41,8 @@ THRESHOLD_SPLIT: dict[str, str | None] = {"test": "dev", "dev": "train", "train"
 _MAX_IDS_SHOWN = 10
 #: Items whose texts are read at once to compute score-cache keys.
 _KEY_CHUNK = 4096
+#: Items a model with ``prepare_pairs``/``prepare_texts`` is shown at once, ahead of scoring them.
+PREPARE_ITEMS = 1024
 
 #: Bootstrap resamples for the headline AUROC interval and for each slice's interval (the
 #: slices are many and secondary, so fewer; both are recorded in the results file).
@@ -149,8 +151,16 @@ def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *,
 
         bar = tqdm(total=len(ids), initial=len(ids) - len(todo), desc=desc, unit="item", file=sys.stderr, leave=False)
     where = f"model {model.name!r} on task {task.name!r}"
+    prepare, ahead = model.preparer(task), max(1, PREPARE_ITEMS // batch_size) * batch_size
     try:
         for start in range(0, len(todo), batch_size):
+            if prepare is not None and start % ahead == 0:  # e.g. encode the next items' texts together
+                chunk = todo[start : start + ahead]
+                try:
+                    prepare(*(view[chunk][name] for name in task.inputs))
+                except Exception as error:
+                    raise ModelError(f"{where} raised {type(error).__name__}: {error} (while preparing items "
+                                     f"{show_ids([ids[i] for i in chunk])}).") from error
             batch = todo[start : start + batch_size]
             batch_ids = [ids[i] for i in batch]
             rows = view[batch[0] : batch[-1] + 1] if batch[-1] - batch[0] == len(batch) - 1 else view[batch]

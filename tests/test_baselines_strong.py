@@ -15,6 +15,9 @@ from tasks.detect import METADATA as DETECT
 from tasks.pair import METADATA as PAIR
 from tests.test_rewriters import ENCYCLOPEDIA, NEWS_1, NEWS_2
 
+#: Baselines whose scores agree to 1e-6 (not bit for bit) at any batching.
+NEURAL = {"minilm", "minilm-align", "minilm-lr"}
+
 SPUN = NEWS_1.replace("unchanged", "steady").replace("economy", "market").replace("Sydney", "Melbourne")
 
 
@@ -72,7 +75,9 @@ def test_learned_results_are_flagged_trained_on_benchmark(small_data):
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_every_baseline_scores_the_same_at_batch_size_1_and_64(small_data, name):
-    """On each scored task (pair, detect) the baseline supports; retrieval has its own test."""
+    """On each scored task (pair, detect) the baseline supports; retrieval has its own test.
+
+    Bit for bit, except the MiniLM baselines: to 1e-6 (tests/test_encoding.py has more)."""
     tasks = [task for task in (PAIR, DETECT) if resolve_model(name).supports(task)]
     if not tasks:
         assert resolve_model(name).native_retriever()  # a retrieval-only baseline
@@ -80,14 +85,17 @@ def test_every_baseline_scores_the_same_at_batch_size_1_and_64(small_data, name)
         splits = small_data.task(task.name)
         items = splits["test"].select(range(min(60, len(splits["test"]))))
         scores = []
-        for batch_size in (1, 64):
-            # A fresh instance: nothing memoised from the other run. Neural models run fixed-shape
-            # batches of their own batch_size rows; a small one keeps batch 1 cheap here.
-            model = resolve_model(name, {"batch_size": 4} if name.startswith("minilm") else {})
+        for batch_size, rows in ((1, 4), (64, 32)):
+            # A fresh instance: nothing memoised from the other run. Neural models also get
+            # other model calls (``rows`` texts each).
+            model = resolve_model(name, {"batch_size": rows} if name in NEURAL else {})
             if model.needs_fit():
                 model.fit(task.name, splits["train"])
             scores.append(score_dataset(model, task, items, batch_size=batch_size, progress=False, desc=""))
-        assert np.array_equal(scores[0], scores[1]), task.name
+        if name in NEURAL:  # a vector's last bits depend on the company it was encoded in
+            np.testing.assert_allclose(scores[0], scores[1], rtol=0, atol=1e-6, err_msg=task.name)
+        else:
+            assert np.array_equal(scores[0], scores[1]), task.name
 
 
 def test_learned_with_neural_features_adds_the_minilm_columns():

@@ -156,8 +156,9 @@ def test_cross_encoder_needs_a_recognisable_label(tmp_path):
 def test_directory_models_are_batch_size_invariant(tiny_dirs, splits, kind):
     items = splits["test"].select(range(40))
     one = score_dataset(resolve_model(str(tiny_dirs[kind])), PAIR, items, batch_size=1, progress=False, desc="")
-    many = score_dataset(resolve_model(str(tiny_dirs[kind])), PAIR, items, batch_size=64, progress=False, desc="")
-    assert np.array_equal(one, many)
+    many = score_dataset(resolve_model(str(tiny_dirs[kind]), {"batch_size": 5}), PAIR, items, batch_size=64,
+                         progress=False, desc="")
+    np.testing.assert_allclose(one, many, rtol=0, atol=1e-6)  # to 1e-6, not bit for bit
 
 
 def test_minilm_hub_id_is_served_offline_from_the_installed_weights():
