@@ -20,7 +20,8 @@ is encoded once per process; the harness shows a model many items ahead of scori
 (``prepare_pairs``), so its texts are encoded together, whatever ``--batch-size`` is. A
 vector's last float bits depend on the company it was encoded in, so scores agree to 1e-6
 (not bit for bit) at any ``--batch-size``. ``threads=N`` (or ``$REWRITE_BENCH_THREADS``) sets
-torch's intra-op threads; the default is the CPUs this process may run on.
+torch's intra-op threads; the default is the CPUs this process may run on that other
+processes leave idle (:func:`benchmark.embeddings.default_threads`).
 
 torch, transformers and sentence-transformers are imported only when a model is first used.
 """

@@ -10,8 +10,9 @@ A row's numbers depend, in the last float bits only, on the company it is encode
 matrix kernels block differently for other shapes; the attention mask makes the padding
 itself irrelevant): vectors agree to about 1e-7, scores to 1e-6, whatever the batching.
 
-torch's intra-op threads are set once, deliberately (:func:`configure_threads`): the CPUs
-this process may run on, or ``$REWRITE_BENCH_THREADS``. torch and sentence-transformers are
+torch's intra-op threads are set once per process, deliberately (:func:`configure_threads`):
+the CPUs this process may run on that other processes leave idle when the model loads, or
+``$REWRITE_BENCH_THREADS``. torch and sentence-transformers are
 imported only when a model is first used.
 """
 from __future__ import annotations
@@ -35,8 +36,39 @@ __all__ = ["minilm", "embed", "paired_cosine", "encode", "run_batches", "configu
 THREADS_ENV = "REWRITE_BENCH_THREADS"
 
 
+def _busy_elsewhere(seconds: float = 0.25) -> float:
+    """CPUs kept busy by other processes, measured over ``seconds`` (0.0 where /proc/stat is missing)."""
+    import time
+
+    def sample() -> tuple[float, float, float]:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [float(v) for v in handle.readline().split()[1:]]
+        ticks = os.sysconf("SC_CLK_TCK")
+        own = os.times()
+        # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+        return (sum(fields[:8]) - fields[3] - fields[4]) / ticks, sum(fields[:8]) / ticks, own.user + own.system
+
+    try:
+        busy0, total0, own0 = sample()
+        time.sleep(seconds)
+        busy1, total1, own1 = sample()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    cpus = os.cpu_count() or 1
+    elapsed = (total1 - total0) / cpus  # wall seconds, as the kernel counted them
+    if elapsed <= 0:
+        return 0.0
+    return max(0.0, (busy1 - busy0) - (own1 - own0)) / elapsed
+
+
 def default_threads() -> int:
-    """``$REWRITE_BENCH_THREADS`` if set, else the number of CPUs this process may run on."""
+    """``$REWRITE_BENCH_THREADS`` if set; else the CPUs this process may run on that other processes
+    leave idle (measured for a quarter of a second), at least one.
+
+    Why not simply all of them: torch's threads wait for each other at every operation, so
+    when another process holds one of two cores, two threads ran MiniLM 2x slower (and spent
+    2.7x the CPU) than one (benchmarks/peer_speed.py, README).
+    """
     value = os.environ.get(THREADS_ENV, "").strip()
     if value:
         try:
@@ -47,9 +79,11 @@ def default_threads() -> int:
             raise BenchError(f"${THREADS_ENV} must be a positive integer, got {value!r}.")
         return threads
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        available = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        available = max(1, os.cpu_count() or 1)
+    free = available - _busy_elsewhere()
+    return max(1, min(available, int(free + 0.5)))
 
 
 def configure_threads(threads: int | None = None) -> int:

@@ -63,11 +63,14 @@ def test_minilm_scores_agree_to_1e6_however_they_are_batched(cls):
         np.testing.assert_allclose(scores, reference, rtol=0, atol=1e-6, err_msg=f"batches of {size}")
 
 
-def test_threads_default_to_the_cpus_available_and_can_be_overridden(monkeypatch):
-    import os
-
+def test_threads_default_to_the_cpus_other_processes_leave_idle_and_can_be_overridden(monkeypatch):
     monkeypatch.delenv(THREADS_ENV, raising=False)
-    assert default_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(embeddings.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    for busy, threads in ((0.0, 4), (0.3, 4), (1.0, 3), (2.6, 1), (7.0, 1)):
+        monkeypatch.setattr(embeddings, "_busy_elsewhere", lambda: busy)
+        assert default_threads() == threads, busy
+    monkeypatch.undo()
+    assert 0.0 <= embeddings._busy_elsewhere(0.05) <= (embeddings.os.cpu_count() or 1) + 0.5  # a real sample
     monkeypatch.setenv(THREADS_ENV, "1")
     assert default_threads() == 1
     monkeypatch.setenv(THREADS_ENV, "zero")
