@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from benchmark.userdata import UserData
 
 __all__ = ["REALDATA", "Track", "TrackRow", "TRACKS", "GROUPS", "resolve_tracks", "track_rows", "load_track",
-           "evaluate_track", "track_fingerprint", "clough_decoding"]
+           "evaluate_track", "track_fingerprint", "clough_decoding", "card_markdown"]
 
 #: The vendored data (package data, so a non-editable install has it too).
 REALDATA = Path(__file__).with_name("realdata")
@@ -83,6 +83,8 @@ class Track:
     licence: str
     label_means: str
     """What label 1 means in this data (it is not always "derived")."""
+    decoding: str = "UTF-8"
+    """How the files are decoded (recorded in results files)."""
     slice_by_kind: bool = False
     """Whether results and the leaderboard report the main score per ``kind``: worth it only
     where kinds split a class (Clough's cut/light/heavy); elsewhere each kind is one class."""
@@ -174,6 +176,8 @@ TRACKS: Mapping[str, Track] = {track.name: track for track in (
           licence="distributed freely for research by the University of Sheffield",
           label_means="the answer was written from the task's Wikipedia text (cut, light or heavy revision); "
                       "0: written independently from other sources (non)",
+          decoding="per file: UTF-8 where valid (83 files), else Windows-1252 (cp1252; 17 files, bytes 0x85 and "
+                   "0x91-0x97: quotes, dashes, ellipsis)",
           slice_by_kind=True),
     Track("pan-pc10", "PAN-PC-10 plagiarism sentence pairs", "pan_pc10_sentence_pairs", "sentence",
           test_split="test", dev_split="train", reader=_pan_rows,
@@ -187,7 +191,8 @@ TRACKS: Mapping[str, Track] = {track.name: track for track in (
           citation="Zhang, Y., Baldridge, J. and He, L. (2019). PAWS: Paraphrase Adversaries from Word "
                    "Scrambling. NAACL 2019.",
           licence="may be freely used for any purpose (acknowledgement of Google LLC appreciated)",
-          label_means="paraphrase (same meaning); 0: almost the same words, changed meaning"),
+          label_means="paraphrase (same meaning); 0: almost the same words, changed meaning",
+          decoding="UTF-8, tab-separated without quoting, CRLF line ends"),
 )}
 
 #: Names that stand for several tracks.
@@ -244,7 +249,24 @@ def load_track(track: Track, split: str, cache_dir: Path) -> "UserData":
                      slice_by=["kind"] if track.slice_by_kind else [], split=split,
                      extra={"kind": "track", "track": track.name, "title": track.title, "level": track.level,
                             "directory": f"benchmark/realdata/{track.directory}", "threshold_split": track.dev_split,
-                            "citation": track.citation, "licence": track.licence})
+                            "citation": track.citation, "licence": track.licence, "decoding": track.decoding})
+
+
+def card_markdown() -> str:
+    """A dataset-card section on the tracks: what each is, its licence and citation, how it is read.
+
+    For the card ``bench build`` writes (and anyone documenting results on the tracks).
+    """
+    lines = ["## Real-world tracks (vendored, third-party)", "",
+             "Evaluated with `bench eval --track NAME`; the files are copied unchanged into "
+             "`benchmark/realdata/`, each folder with a README (upstream repository and commit).", "",
+             "| track | data | level | evaluated | thresholds from | licence | citation | decoding |",
+             "|---|---|---|---|---|---|---|---|"]
+    for track in TRACKS.values():
+        lines.append(f"| `{track.name}` | {track.title} | {track.level} | {track.test_split} | "
+                     f"{track.dev_split or 'none (no F1/accuracy)'} | {track.licence} | {track.citation} | "
+                     f"{track.decoding} |")
+    return "\n".join(lines) + "\n"
 
 
 def evaluate_track(model: "LoadedModel", task: "TaskMetadata", track: Track, *, cache_dir: Path, batch_size: int,

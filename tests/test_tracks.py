@@ -67,6 +67,15 @@ def test_paws_rows_as_in_sources_md():
     assert first.id == "paws-test-1" and not first.candidate.endswith("\r")
 
 
+def test_the_card_section_names_every_track_with_its_licence_and_citation():
+    from benchmark.tracks import card_markdown
+
+    card = card_markdown()
+    for track in TRACKS.values():
+        assert f"`{track.name}`" in card and track.licence in card and track.citation in card
+    assert "Windows-1252" in card
+
+
 def test_track_names_resolve_and_unknown_ones_list_the_known():
     assert [t.name for t in resolve_tracks(["real"])] == ["clough-stevenson", "pan-pc10", "paws-wiki"]
     assert [t.name for t in resolve_tracks(["paws-wiki", "pan-pc10", "paws-wiki"])] == ["pan-pc10", "paws-wiki"]
@@ -81,6 +90,7 @@ def test_a_track_goes_through_the_user_data_conversion(tmp_path):
     assert list((tmp_path / "userdata").glob("*.arrow"))  # the same cached Arrow conversion as --data
     record = data.record()
     assert record["kind"] == "track" and record["track"] == "clough-stevenson" and record["threshold_split"] is None
+    assert "cp1252" in record["decoding"]
     # A second load is served from the cache and gives the same data.
     assert load_track(TRACKS["clough-stevenson"], "all", tmp_path).fingerprint == data.fingerprint
 
@@ -143,3 +153,20 @@ def test_a_track_never_replaces_results_on_other_data(tmp_path, capsys):
     code, _, err = _bench(capsys, "eval", "--model", "shingle", "--track", "paws-wiki", "--output-dir",
                           str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
     assert code == 2 and "holds results on other data (my-paws.tsv)" in err and "another --output-dir" in err
+
+
+def test_committed_results_cover_every_pair_baseline_on_every_track():
+    from benchmark.models import resolve_model
+    from benchmark.registry import MODELS, TASKS, load_target
+    from benchmark.results import load_results
+
+    pair = load_target(TASKS["pair"].target).metadata
+    records = load_results(Path(__file__).resolve().parents[1] / "results")
+    done = {(r["model"]["name"], r["data"]["track"]): r for r in records
+            if r["data"].get("kind") == "track" and not r["limited"]}
+    for name in MODELS:
+        if resolve_model(name).supports(pair):
+            for track in TRACKS.values():
+                record = done.get((name, track.name))
+                assert record is not None, f"results/ has no full run of {name} on track {track.name}"
+                assert record["task"]["fingerprint"] == track_fingerprint(track), f"{name} on {track.name} is stale"
