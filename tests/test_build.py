@@ -40,6 +40,8 @@ def test_small_build_contents(small_data):
         assert all(split_of[i] == split for i in rows["original_id"])
     card = (small_data.path / "README.md").read_text()
     assert card.startswith("---\n") and "CC BY-SA" in card and small_data.fingerprint in card
+    assert "### Realism map" in card and "real-spinner region" in card and "](realism.png)" in card
+    assert (small_data.path / "realism.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_second_load_reuses_the_cache(small_cache, small_data, monkeypatch):

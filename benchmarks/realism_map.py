@@ -1,0 +1,64 @@
+"""Realism map of rewriters on a stable sample of originals: where they fall against real spinners.
+
+For every rewrite of every named rewriter (default: every rewriter of the default build plus
+``paraphrase``) at every strength, on the first N test originals of each domain: word change
+rate, word 5-gram containment and MiniLM cosine to the source (the card's statistics), then
+per rewriter and strength the medians and the share inside the real-spinner region
+(``benchmark/realism.py``), the seconds per rewrite, and a PNG of the map.
+
+    python benchmarks/realism_map.py                       # 10 news + 10 encyclopedia originals
+    python benchmarks/realism_map.py --per-domain 4 --rewriter paraphrase --png /tmp/map.png
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from benchmark.build import DEFAULT_PLAN
+from benchmark.corpus import load_originals
+from benchmark.embeddings import paired_cosine
+from benchmark.io import resolve_cache_dir
+from benchmark.realism import REAL_SPINNER_PERCENTILES, RealismPoint, plot_realism_map, realism_rows
+from benchmark.rewriting import PlanEntry, make_rewrites
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--per-domain", type=int, default=10, help="test originals per domain")
+    parser.add_argument("--rewriter", action="append", default=None,
+                        help="rewriter spec (repeatable; default: the default plan plus paraphrase)")
+    parser.add_argument("--png", type=Path, default=Path("realism-map.png"), help="where to write the map")
+    args = parser.parse_args()
+
+    specs = args.rewriter or [entry.spec for entry in DEFAULT_PLAN] + ["paraphrase"]
+    test = [o for o in load_originals() if o.split == "test"]
+    sample = [o for domain in sorted({o.domain for o in test})
+              for o in [o for o in test if o.domain == domain][: args.per_domain]]
+    source = {o.id: o.text for o in sample}
+    cache = str(resolve_cache_dir(None) / "rewriter-cache")
+    points, seconds = [], {}
+    for spec in specs:
+        started = time.perf_counter()
+        rewrites, failures = make_rewrites(sample, [PlanEntry(spec, False)], seed=0, cache_dir=cache, workers=1)
+        seconds[spec] = (time.perf_counter() - started) / max(1, len(rewrites) + len(failures))
+        cosines = paired_cosine([r.text for r in rewrites], [source[r.source_id] for r in rewrites])
+        points += [RealismPoint(r.rewriter, r.strength, r.word_change_rate, r.ngram5_overlap, c)
+                   for r, c in zip(rewrites, cosines)]
+        print(f"{spec}: {len(rewrites)} rewrites, {len(failures)} failures, {seconds[spec]:.2f} s per rewrite",
+              flush=True)
+    real = REAL_SPINNER_PERCENTILES
+    print(f"\n{len(sample)} originals ({args.per_domain} per domain); real neural spinners (median): change "
+          f"{real['word_change_rate'][2]:.2f}, containment {real['ngram5_containment'][2]:.2f}, "
+          f"cosine {real['minilm_cosine'][2]:.2f}, 40% in region\n")
+    print("| rewriter | strength | n | median change | median containment | median cosine | in region |")
+    print("|---|---|---|---|---|---|---|")
+    for row in realism_rows(points):
+        print(f"| {row['rewriter']} | {row['strength']} | {row['n']} | {row['median_change']:.2f} | "
+              f"{row['median_containment']:.2f} | {row['median_cosine']:.2f} | {row['share_in_region']:.0%} |")
+    plot_realism_map(points, args.png)
+    print(f"\nwrote {args.png}")
+
+
+if __name__ == "__main__":
+    main()
