@@ -76,9 +76,9 @@ def _overhead(items, repeats: int) -> None:
         score_dataset(model, PAIR, items, batch_size=64, progress=False, desc="")
 
     # The same model, the same windows, a plain loop: the floor the harness is held to; the
-    # library's default batch and the harness's rows per call. Runs are interleaved and
-    # repeated, and medians compared, because one timing on a shared 2-core machine varies
-    # by +-15%.
+    # library's default batch (the harness's rows per call too) and 8 (its rows per call before
+    # issue 15). Runs are interleaved and repeated, and medians compared, because one timing
+    # on a shared 2-core machine varies by +-15%.
     runs: dict[str, Callable[[], Any]] = {
         "harness scoring": harness_run,
         "plain encode, batch 32": lambda: st.encode(windows, batch_size=32, normalize_embeddings=True,

@@ -82,14 +82,24 @@ def read_pairs(source: Path) -> Iterator[dict[str, Any]]:
                        "label": int(row["label"])}
 
 
-def pair_split_rows(cache_dir: str | None, n: int) -> list[dict[str, Any]]:
-    """The first ``n`` items (in the harness's stable ``--limit`` order) of the built-in pair test split."""
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
+def pair_split_rows(cache_dir: str | None, build_dir: Path | None, n: int) -> list[dict[str, Any]]:
+    """The first ``n`` items (in the harness's stable ``--limit`` order) of the built-in pair test split.
+
+    From ``build_dir`` (a build directory: ``<cache>/data/<key>``) if given, else from the
+    default build, which is built first if it is not cached.
+    """
     from benchmark.runner import limit_items
 
-    data = load_or_build(resolve_cache_dir(cache_dir), BuildConfig(), progress=False)
-    table = limit_items(data.task("pair")["test"], n).select_columns(["id", "original", "candidate", "label"]).to_dict()
+    if build_dir is not None:
+        import datasets
+
+        test = datasets.load_from_disk(str(build_dir / "tasks" / "pair"))["test"]
+    else:
+        from benchmark.build import BuildConfig, load_or_build
+        from benchmark.io import resolve_cache_dir
+
+        test = load_or_build(resolve_cache_dir(cache_dir), BuildConfig(), progress=False).task("pair")["test"]
+    table = limit_items(test, n).select_columns(["id", "original", "candidate", "label"]).to_dict()
     return [dict(zip(table, values)) for values in zip(*table.values())]
 
 
@@ -241,6 +251,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=None, help="sentence pairs (default: vendored PAWS test)")
     parser.add_argument("--pair-split", action="store_true", help="use the built-in pair test split's documents")
     parser.add_argument("--cache-dir", default=None, help="where the built-in data is (with --pair-split)")
+    parser.add_argument("--build-dir", type=Path, default=None,
+                        help="with --pair-split: read this build directory (<cache>/data/<key>) instead")
     parser.add_argument("--items", type=int, default=2000, help="pairs to score (default 2000)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs of each command (medians)")
     parser.add_argument("--competing", type=int, default=0, help="CPU-bound processes running beside (default 0)")
@@ -259,7 +271,8 @@ def main() -> int:
         return 0
 
     if args.pair_split:
-        rows, source = pair_split_rows(args.cache_dir, args.items), "built-in pair test split"
+        rows = pair_split_rows(args.cache_dir, args.build_dir, args.items)
+        source = f"the built-in pair test split ({args.build_dir or 'default build'})"
     else:
         path = args.data or _default_source()
         rows, source = _unique_rows(read_pairs(path), args.items), str(path)
