@@ -23,13 +23,16 @@ from benchmark import __version__
 from benchmark.io import atomic_directory, sha256_file, stable_json
 from benchmark.realism import RealismPoint, plot_realism_map, realism_rows
 from benchmark.registry import TASKS, load_target
-from benchmark.rewriting import PlanEntry, make_rewriter, make_rewrites
+from benchmark.rewriting import PlanEntry, RewriteFailure, make_rewriter, make_rewrites
 from benchmark.types import BenchError, Original, Rewrite, Task
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows"]
+    from benchmark.prebuilt import Prebuilt
+
+__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows",
+           "export_prebuilt", "verify_against_prebuilt", "Verification"]
 
 #: Bumped when the way data are built changes in a way the config does not capture.
 #: 2: a task's fingerprint covers only its own rows, name and version (see ``_build``).
@@ -189,7 +192,9 @@ def meaning_preservation(originals: Sequence[Original], rewrites: Sequence[Rewri
     return rows, points
 
 
-def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target: Path, progress: bool) -> None:
+def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target: Path, progress: bool,
+           prebuilt: "Prebuilt | None" = None) -> None:
+    """Build into ``target``: rewrite everything, or take the rewrites from the shipped data."""
     import datasets
     from datasets import Dataset, DatasetDict
 
@@ -198,15 +203,24 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
 
     started = time.perf_counter()
     say = (lambda msg: print(msg, file=sys.stderr)) if progress else (lambda msg: None)
-    say("loading originals from installed packages ...")
-    originals, corpus_stats = corpus.load_originals_with_stats(seed=config.seed)
-    originals = _limit_originals(originals, config.max_originals)
-    rewrites, failures = make_rewrites(originals, config.plan, config.seed, cache_dir=str(target.parent.parent / "rewriter-cache"),
-                                       slow_cap=config.max_originals, progress=progress)
-    say(f"{len(rewrites)} rewrites of {len(originals)} originals ({len(failures)} could not be made)")
-
-    say("measuring meaning preservation (MiniLM cosine, sampled) ...")
-    meaning, realism_points = meaning_preservation(originals, rewrites, config.seed)
+    if prebuilt is not None:
+        say(f"using the shipped originals and rewrites ({prebuilt.folder}); deriving the tasks ...")
+        originals, rewrites = prebuilt.read()
+        failures = [RewriteFailure(**f) for f in prebuilt.info["failures"]]
+        corpus_record = dict(prebuilt.info["corpus"])
+        meaning = list(prebuilt.info["meaning_preservation"])
+        realism_points = [RealismPoint(**p) for p in prebuilt.info["realism_points"]]
+    else:
+        say("loading originals from installed packages ...")
+        originals, corpus_stats = corpus.load_originals_with_stats(seed=config.seed)
+        corpus_record = asdict(corpus_stats)
+        originals = _limit_originals(originals, config.max_originals)
+        rewrites, failures = make_rewrites(originals, config.plan, config.seed,
+                                           cache_dir=str(target.parent.parent / "rewriter-cache"),
+                                           slow_cap=config.max_originals, progress=progress)
+        say(f"{len(rewrites)} rewrites of {len(originals)} originals ({len(failures)} could not be made)")
+        say("measuring meaning preservation (MiniLM cosine, sampled) ...")
+        meaning, realism_points = meaning_preservation(originals, rewrites, config.seed)
 
     original_rows = [asdict(o) for o in originals]
     rewrite_rows = [asdict(r) for r in rewrites]
@@ -235,9 +249,11 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
         "config": description,
         "fingerprint": fingerprint,
         "task_fingerprints": task_fingerprints,
-        "corpus": asdict(corpus_stats),
+        "corpus": corpus_record,
         "failures": [asdict(f) for f in failures],
         "meaning_preservation": meaning,
+        "realism_points": [asdict(p) for p in realism_points],
+        "rewrites_from": "shipped data" if prebuilt is not None else "rewriters",
         "build_seconds": None,
     }
     datasets.disable_progress_bars()  # saving takes a second; our own bars cover the long steps
@@ -281,20 +297,98 @@ def _load(path: Path) -> BenchmarkData:
                          task_fingerprints=info["task_fingerprints"], info=info)
 
 
-def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progress: bool = True) -> BenchmarkData:
-    """The built benchmark for ``config``: from the cache if intact, else built now."""
+def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progress: bool = True,
+                  from_scratch: bool = False, prebuilt_dir: Path | None = None) -> BenchmarkData:
+    """The built benchmark for ``config``: from the cache if intact, else built now.
+
+    A configuration whose key is the shipped data's (the default build) takes its originals and
+    rewrites from ``benchmark/prebuilt`` (or ``prebuilt_dir``) and only derives the tasks.
+    ``from_scratch`` runs every rewriter instead, into ``<cache>/scratch/<key>`` so that it
+    never replaces the build made from the shipped data; the translation cache makes a killed
+    rebuild resume without redoing finished translations.
+    """
+    from benchmark.prebuilt import PREBUILT_DIR, find_prebuilt
+
     description = describe_config(config)
     key = config_key(description)
-    target = cache_dir / "data" / key
+    target = cache_dir / ("scratch" if from_scratch else "data") / key
     if target.exists():
         problem = verify(target)
         if problem is None:
             return _load(target)
         print(f"warning: cached build at {target} is unusable: {problem}; rebuilding it.", file=sys.stderr)
         shutil.rmtree(target)
+    prebuilt = None if from_scratch else find_prebuilt(key, prebuilt_dir or PREBUILT_DIR)
     try:
-        _build(config, description, key, target, progress)
+        _build(config, description, key, target, progress, prebuilt)
     except OSError as error:
         raise BenchError(f"could not write the build to {target}: {error}. "
                          f"Choose a writable --cache-dir or set REWRITE_BENCH_CACHE.") from error
     return _load(target)
+
+
+# --- the shipped data: export and verification ------------------------------------------------
+
+def export_prebuilt(data: BenchmarkData, folder: Path) -> None:
+    """Write ``data``'s originals and rewrites as the shipped data (maintainers, after a change
+    to the default build: ``bench build --from-scratch --export-prebuilt benchmark/prebuilt``)."""
+    from benchmark.prebuilt import write_prebuilt
+
+    info = data.info
+    write_prebuilt(folder, config_key=info["config_key"], fingerprint=info["fingerprint"],
+                   originals=[Original(**row) for row in data.originals().to_list()],
+                   rewrites=[Rewrite(**row) for row in data.rewrites().to_list()],
+                   info={name: info[name] for name in ("failures", "corpus", "meaning_preservation", "realism_points")})
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A rebuild compared with the shipped data, item by item."""
+
+    originals: frozenset[str]
+    """Ids of the originals whose rewrites were compared."""
+    n_rewrites: int
+    differences: Sequence[Any]
+    """:class:`benchmark.prebuilt.Difference` per original or rewrite that is not the same."""
+
+
+def _sample_ids(ids: Sequence[str], n: int, seed: int) -> set[str]:
+    return set(sorted(ids, key=lambda i: hashlib.sha256(f"{seed}:verify:{i}".encode()).hexdigest())[:n])
+
+
+def verify_against_prebuilt(cache_dir: Path, config: BuildConfig = BuildConfig(), *, sample: int | None = None,
+                            progress: bool = True, prebuilt_dir: Path | None = None) -> Verification:
+    """Rebuild (every original, or a stable ``sample`` of them) and compare with the shipped data.
+
+    The originals are re-read from the installed corpora and compared too. Back-translation
+    output can depend on the CPU, so a rebuild elsewhere may differ in a few items: this says
+    which, instead of silently producing another fingerprint.
+    """
+    from benchmark import corpus
+    from benchmark.prebuilt import PREBUILT_DIR, Difference, compare_rewrites, find_prebuilt
+
+    if sample is not None and sample < 1:
+        raise BenchError(f"--sample must be >= 1, got {sample}.")
+    key = config_key(describe_config(config))
+    prebuilt = find_prebuilt(key, prebuilt_dir or PREBUILT_DIR)
+    if prebuilt is None:
+        raise BenchError("there is no shipped data for this build configuration (only the default build, without "
+                         "--max-originals or --rewriter, ships); nothing to verify against.")
+    shipped_originals, shipped_rewrites = prebuilt.read()
+    if sample is None:
+        data = load_or_build(cache_dir, config, progress=progress, from_scratch=True)
+        originals = [Original(**row) for row in data.originals().to_list()]
+        rewrites = [Rewrite(**row) for row in data.rewrites().to_list()]
+        chosen = {o.id for o in originals}
+    else:
+        originals = _limit_originals(corpus.load_originals(seed=config.seed), config.max_originals)
+        chosen = _sample_ids([o.id for o in originals], sample, config.seed)
+        rewrites, _ = make_rewrites(originals, config.plan, config.seed, cache_dir=str(cache_dir / "rewriter-cache"),
+                                    slow_cap=config.max_originals, progress=progress, only=chosen)
+        shipped_rewrites = [r for r in shipped_rewrites if r.source_id in chosen]
+    old = {o.id: o.text for o in shipped_originals}
+    new = {o.id: o.text for o in originals}
+    differences = [Difference(oid, "original", "the installed corpora give another text or none")
+                   for oid in sorted(old.keys() | new.keys()) if old.get(oid) != new.get(oid)]
+    differences += compare_rewrites(shipped_rewrites, rewrites)
+    return Verification(originals=frozenset(chosen), n_rewrites=len(shipped_rewrites), differences=differences)

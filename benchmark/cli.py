@@ -60,8 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build the benchmark data (or find it cached)", formatter_class=_Formatter,
                                 epilog="examples:\n  bench build\n  bench build --cache-dir /tmp/rb --max-originals 5\n"
-                                       "  bench build --rewriter my_spinners:SynonymSpinner")
+                                       "  bench build --rewriter my_spinners:SynonymSpinner\n"
+                                       "  bench build --verify --sample 40     rebuild 40 originals' rewrites, compare\n"
+                                       "  bench build --from-scratch --export-prebuilt benchmark/prebuilt   (maintainers)")
     _add_data_args(build)
+    shipped = build.add_argument_group("the shipped data (the default build's originals and rewrites, see README)")
+    shipped.add_argument("--from-scratch", action="store_true",
+                         help="run every rewriter instead of using the shipped data (into <cache-dir>/scratch; "
+                              "resumable: finished translations are cached)")
+    shipped.add_argument("--verify", action="store_true",
+                         help="rebuild from scratch and compare with the shipped data item by item; exit code 1 "
+                              "if anything differs")
+    shipped.add_argument("--sample", type=int, metavar="N", default=None,
+                         help="with --verify: rebuild only the rewrites of N stable, hash-chosen originals")
+    shipped.add_argument("--export-prebuilt", metavar="DIR", default=None,
+                         help="with --from-scratch: write the build's originals and rewrites as the shipped data to DIR")
 
     ev = commands.add_parser("eval", help="score a model on the benchmark's tasks", formatter_class=_Formatter,
                              epilog="examples:\n  bench eval --model tfidf\n"
@@ -145,23 +158,62 @@ def _cmd_list() -> int:
     return 0
 
 
-def _load_data(args: argparse.Namespace) -> Any:
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
+def _build_config(args: argparse.Namespace) -> Any:
+    from benchmark.build import BuildConfig
 
     if args.max_originals is not None and args.max_originals < 1:
         raise BenchError(f"--max-originals must be >= 1, got {args.max_originals}.")
-    config = BuildConfig(max_originals=args.max_originals, extra_rewriters=tuple(args.rewriter))
-    return load_or_build(resolve_cache_dir(args.cache_dir), config)
+    return BuildConfig(max_originals=args.max_originals, extra_rewriters=tuple(args.rewriter))
+
+
+def _load_data(args: argparse.Namespace, from_scratch: bool = False) -> Any:
+    from benchmark.build import load_or_build
+    from benchmark.io import resolve_cache_dir
+
+    return load_or_build(resolve_cache_dir(args.cache_dir), _build_config(args), from_scratch=from_scratch)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    data = _load_data(args)
+    if args.sample is not None and not args.verify:
+        raise BenchError("--sample picks the originals --verify rebuilds; add --verify.")
+    if args.export_prebuilt is not None and not args.from_scratch:
+        raise BenchError("--export-prebuilt writes a build made by the rewriters; add --from-scratch.")
+    if args.verify:
+        return _verify_build(args)
+    data = _load_data(args, from_scratch=args.from_scratch)
+    if args.export_prebuilt is not None:
+        from benchmark.build import export_prebuilt
+
+        export_prebuilt(data, Path(args.export_prebuilt))
+        print(f"wrote the shipped data to {args.export_prebuilt}")
     print(f"data: {data.path}")
     for name, fingerprint in sorted(data.task_fingerprints.items()):
         print(f"task {name}: {fingerprint}")
     print(f"fingerprint: {data.fingerprint}")
     return 0
+
+
+def _verify_build(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from benchmark.build import verify_against_prebuilt
+    from benchmark.io import resolve_cache_dir
+
+    report = verify_against_prebuilt(resolve_cache_dir(args.cache_dir), _build_config(args), sample=args.sample)
+    print(f"compared {report.n_rewrites} shipped rewrites of {len(report.originals)} originals "
+          f"({'a sample' if args.sample else 'every original'}) with a rebuild on this machine")
+    if not report.differences:
+        print("no differences: the rebuild is the shipped data, item for item")
+        return 0
+    by_kind = Counter((d.kind, d.id.split("~")[1] if "~" in d.id else "original") for d in report.differences)
+    print(f"{len(report.differences)} differ:")
+    for (kind, rewriter), count in sorted(by_kind.items()):
+        print(f"  {count} x {kind} ({rewriter})")
+    for difference in report.differences[:20]:
+        print(f"  {difference.id}: {difference.kind}: {difference.detail}")
+    if len(report.differences) > 20:
+        print(f"  ... and {len(report.differences) - 20} more")
+    return 1
 
 
 def _fmt(value: Any) -> str:

@@ -14,7 +14,7 @@ import random
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from benchmark.io import stable_json
 from benchmark.registry import REWRITERS, load_target, suggest
@@ -184,8 +184,12 @@ def _run_job(job: tuple[Original, PlanEntry, int, str | None]) -> list[Rewrite |
 
 def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed: int, *,
                   cache_dir: str | None = None, workers: int | None = None, slow_cap: int | None = None,
-                  progress: bool = False) -> tuple[list[Rewrite], list[RewriteFailure]]:
+                  progress: bool = False, only: Collection[str] | None = None) -> tuple[list[Rewrite], list[RewriteFailure]]:
     """Every planned rewriter at every strength on its originals, in a stable order.
+
+    ``only`` (original ids) makes just the rewrites of those originals, exactly as the whole
+    build makes them: which originals each rewriter gets and every donor are still chosen
+    from all of ``originals`` (``bench build --verify --sample``).
 
     Results do not depend on ``workers``: each rewrite has its own seed. A rewriter that
     raises :class:`RewriteError`, returns an empty text or returns its input is recorded as a
@@ -193,7 +197,8 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     """
     resolved = resolve_plan(plan, originals, seed, cache_dir, slow_cap)
     donors = _donors(originals, seed)
-    jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen]
+    jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen
+            if only is None or original.id in only]
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 50 or 1))
     bar = None
     if progress:

@@ -1,0 +1,106 @@
+"""The shipped originals and rewrites: checksums, deriving a build from them, export, verification."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmark.build import (
+    BuildConfig,
+    config_key,
+    describe_config,
+    export_prebuilt,
+    load_or_build,
+    verify_against_prebuilt,
+)
+from benchmark.cli import main
+from benchmark.prebuilt import PREBUILT_DIR, find_prebuilt, write_prebuilt
+from benchmark.rewriting import PlanEntry
+from benchmark.types import BenchError, Rewrite
+
+#: Two fast rewriters on two originals per split and domain: builds in seconds.
+LIGHT = BuildConfig(max_originals=2, base_plan=(PlanEntry("wordnet-spin", True), PlanEntry("evasion", False)))
+
+
+def test_shipped_data_is_the_default_build_and_matches_its_checksums():
+    shipped = find_prebuilt(config_key(describe_config(BuildConfig())))
+    assert shipped is not None, ("benchmark/prebuilt is not the default build's data: after changing the default "
+                                 "build, run `bench build --from-scratch --export-prebuilt benchmark/prebuilt`")
+    sizes = {path.name: path.stat().st_size for path in PREBUILT_DIR.iterdir()}
+    assert sum(sizes.values()) < 40 * 2**20, sizes
+    manifest = json.loads((PREBUILT_DIR / "prebuilt.json").read_text())
+    assert set(manifest["files"]) == {"originals.parquet", "rewrites.parquet"}
+    assert {"failures", "corpus", "meaning_preservation", "realism_points"} <= set(manifest["info"])
+
+
+@pytest.fixture(scope="module")
+def light_build(tmp_path_factory):
+    return load_or_build(tmp_path_factory.mktemp("scratch-cache"), LIGHT, progress=False, from_scratch=True)
+
+
+@pytest.fixture(scope="module")
+def exported(light_build, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("shipped") / "prebuilt"
+    export_prebuilt(light_build, folder)
+    return folder
+
+
+def test_a_build_derived_from_shipped_data_equals_the_build_it_was_exported_from(light_build, exported, tmp_path):
+    assert light_build.path.parent.name == "scratch" and light_build.info["rewrites_from"] == "rewriters"
+    derived = load_or_build(tmp_path, LIGHT, progress=False, prebuilt_dir=exported)
+    assert derived.info["rewrites_from"] == "shipped data"
+    assert derived.fingerprint == light_build.fingerprint
+    assert derived.task_fingerprints == light_build.task_fingerprints
+    assert (derived.path / "README.md").read_text() == (light_build.path / "README.md").read_text()
+    assert (derived.path / "realism.png").read_bytes() == (light_build.path / "realism.png").read_bytes()
+
+
+def test_another_configuration_does_not_use_the_shipped_data(exported):
+    other = BuildConfig(max_originals=3, base_plan=LIGHT.base_plan)
+    assert find_prebuilt(config_key(describe_config(other)), exported) is None
+
+
+def test_a_damaged_shipped_file_is_an_error_naming_it(exported, tmp_path):
+    damaged = tmp_path / "prebuilt"
+    shutil.copytree(exported, damaged)
+    with (damaged / "rewrites.parquet").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(BenchError, match=r"rewrites\.parquet does not match its checksum.*--from-scratch"):
+        find_prebuilt(config_key(describe_config(LIGHT)), damaged)
+    (damaged / "originals.parquet").unlink()
+    with pytest.raises(BenchError, match=r"originals\.parquet is missing"):
+        find_prebuilt(config_key(describe_config(LIGHT)), damaged)
+
+
+def test_verify_finds_nothing_on_an_honest_rebuild_and_names_a_changed_rewrite(light_build, exported, tmp_path):
+    report = verify_against_prebuilt(tmp_path, LIGHT, sample=2, progress=False, prebuilt_dir=exported)
+    assert len(report.originals) == 2 and report.n_rewrites > 0 and report.differences == []
+
+    shipped = find_prebuilt(config_key(describe_config(LIGHT)), exported)
+    originals, rewrites = shipped.read()
+    target = next(r for r in rewrites if r.source_id in report.originals)
+    tampered = [Rewrite(**{**r.__dict__, "text": r.text + " Advertisement"}) if r.id == target.id else r
+                for r in rewrites]
+    changed = tmp_path / "changed"
+    write_prebuilt(changed, config_key=shipped.config_key, fingerprint=shipped.fingerprint, originals=originals,
+                   rewrites=tampered, info=shipped.info)
+    report = verify_against_prebuilt(tmp_path, LIGHT, sample=2, progress=False, prebuilt_dir=changed)
+    assert [(d.id, d.kind) for d in report.differences] == [(target.id, "text")]
+    assert "Advertisement" in report.differences[0].detail
+
+
+def test_verify_without_shipped_data_for_the_configuration_says_so(tmp_path):
+    with pytest.raises(BenchError, match="no shipped data for this build configuration"):
+        verify_against_prebuilt(tmp_path, LIGHT, sample=1, progress=False, prebuilt_dir=tmp_path)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["build", "--sample", "3"], "--sample picks the originals --verify rebuilds"),
+    (["build", "--export-prebuilt", "x"], "--export-prebuilt writes a build made by the rewriters"),
+    (["build", "--verify", "--sample", "0"], "--sample must be >= 1"),
+])
+def test_build_option_errors(argv, message, tmp_path, capsys):
+    assert main([*argv, "--cache-dir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
