@@ -340,6 +340,18 @@ def _validity_lines(stats: Sequence[_TrackStats], synthetic: Sequence[Mapping[st
     return lines + [""] + sentences + [""]
 
 
+def _fitted_on_another_build(on_tracks: Sequence[Mapping[str, Any]],
+                             synthetic: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Track results of fitted models whose train split is not the one of their synthetic result."""
+    out = []
+    for record in on_tracks:
+        fit = record["data"].get("fit") or {}
+        own = synthetic.get(record["model"]["slug"])
+        if fit and own is not None and fit.get("task_fingerprint") != own["task"]["fingerprint"]:
+            out.append(record["_path"])
+    return sorted(out)
+
+
 def render_track_sections(records: Sequence[Mapping[str, Any]], resamples: int = VALIDITY_RESAMPLES) -> list[str]:
     """The "Real-world tracks" and "Validity" sections, or nothing when there are no track results.
 
@@ -368,4 +380,9 @@ def render_track_sections(records: Sequence[Mapping[str, Any]], resamples: int =
     if stale:
         lines += ["Left out, on an older version of a track's data (re-run them): "
                   + ", ".join(f"`{path}`" for path in sorted(stale)) + ".", ""]
+    fitted_elsewhere = _fitted_on_another_build(on_tracks, synthetic)
+    if fitted_elsewhere:
+        lines += ["Fitted on another version of the `pair` train split than their synthetic results (re-run them "
+                  "on the tracks to compare like with like): " + ", ".join(f"`{path}`" for path in fitted_elsewhere)
+                  + ".", ""]
     return lines + _validity_lines(stats, list(synthetic.values()), resamples)

@@ -138,3 +138,13 @@ def test_a_track_result_on_older_data_is_left_out_and_named(tmp_path):
     text = render_leaderboard(records)
     assert "on an older version of a track's data" in text and "poor/pair@clough-stevenson.json" in text
     assert "| `clough-stevenson` | 3 |" in text
+
+
+def test_a_track_result_fitted_on_another_build_is_named(tmp_path):
+    records = _results(tmp_path, hard=False)
+    fitted = next(r for r in records if r["model"]["slug"] == "fair" and r["data"].get("kind") == "track")
+    fitted["data"]["fit"] = {"data": "built-in", "split": "train", "task_fingerprint": "older"}
+    text = render_leaderboard(records)
+    assert "Fitted on another version of the `pair` train split" in text and "fair/pair@clough-stevenson.json" in text
+    fitted["data"]["fit"]["task_fingerprint"] = "syn"  # the synthetic records' task fingerprint: nothing to say
+    assert "Fitted on another version" not in render_leaderboard(records)
