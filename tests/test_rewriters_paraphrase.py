@@ -33,10 +33,14 @@ def paraphrase(tmp_path_factory: pytest.TempPathFactory) -> Paraphrase:
     return Paraphrase(cache_dir=str(tmp_path_factory.mktemp("translations")))
 
 
+#: Seeds per text: strengths are graded on average (one rewrite's restructuring is a dice roll).
+SEEDS = (7, 8, 9)
+
+
 @pytest.fixture(scope="module")
-def outputs(paraphrase: Paraphrase) -> dict[tuple[int, str], str]:
-    return {(i, strength): paraphrase.rewrite(text, params, random.Random(7 + i))
-            for i, text in enumerate(TEXTS) for strength, params in paraphrase.strengths.items()}
+def outputs(paraphrase: Paraphrase) -> dict[tuple[int, str, int], str]:
+    return {(i, strength, seed): paraphrase.rewrite(text, params, random.Random(seed + i))
+            for i, text in enumerate(TEXTS) for strength, params in paraphrase.strengths.items() for seed in SEEDS}
 
 
 def test_protocol_and_version_name_the_engine():
@@ -68,7 +72,7 @@ def test_phrase_table_rewordings_differ_and_match_on_word_boundaries():
     for pattern, replacements in _PHRASES:
         assert replacements and all(r.lower() != pattern for r in replacements)
     found = [m.group() for m in _PHRASE_PATTERN.finditer("Police said more than 30 people did not leave; "
-                                                         "the unsaid about-face was about 5 km away.")]
+                                                         "the unsaid about-face was about 5 km away; as a result of it, almost all left.")]
     assert found == ["said", "more than", "did not", "about"]
 
 
@@ -92,25 +96,25 @@ def test_meaning_check_drops_the_worst_fitting_swaps_until_the_sentence_passes()
 
 def test_deterministic_for_a_seed(paraphrase: Paraphrase, outputs):
     params = paraphrase.strengths["medium"]
-    assert paraphrase.rewrite(TEXTS[0], params, random.Random(7)) == outputs[(0, "medium")]
-    assert paraphrase.rewrite(TEXTS[0], params, random.Random(8)) != outputs[(0, "medium")]
+    assert paraphrase.rewrite(TEXTS[0], params, random.Random(7)) == outputs[(0, "medium", 7)]
+    assert outputs[(0, "medium", 8)] != outputs[(0, "medium", 7)]
 
 
 def test_strengths_are_graded_and_paragraphs_kept(outputs):
     def mean(stat, strength):
-        return statistics.mean(stat(i, outputs[(i, strength)]) for i in range(len(TEXTS)))
+        return statistics.mean(stat(i, outputs[(i, strength, seed)]) for i in range(len(TEXTS)) for seed in SEEDS)
 
     change = lambda i, out: word_change_rate(TEXTS[i], out)  # noqa: E731
     copied = lambda i, out: ngram_containment(out, TEXTS[i])  # noqa: E731
     assert mean(change, "light") < mean(change, "medium") < mean(change, "heavy")
-    assert mean(copied, "light") > mean(copied, "heavy")
-    assert mean(change, "heavy") >= 0.35 and mean(copied, "heavy") <= 0.25
-    for (i, _), out in outputs.items():
+    assert mean(copied, "light") > mean(copied, "medium") and mean(copied, "light") > mean(copied, "heavy")
+    assert mean(change, "heavy") >= 0.35 and mean(copied, "heavy") <= 0.2
+    for (i, _, _), out in outputs.items():
         assert len(split_paragraphs(out)) == len(split_paragraphs(TEXTS[i]))
 
 
 def test_names_and_numbers_survive(outputs):
-    heavy = outputs[(0, "heavy")]
+    heavy = outputs[(0, "heavy", 7)]
     for kept in ("Hill Top", "Mittagong", "500"):
         assert kept in heavy
 
