@@ -308,6 +308,10 @@ def _instantiate(cls: type, args: Mapping[str, Any], name: str) -> Any:
     except TypeError as error:
         raise BenchError(f"model {name!r} does not accept the options {sorted(args)}: {error}. "
                          f"Check the --model-arg names.") from error
+    except Exception as error:  # a value the model rejects (ValueError, ...): name the model and options
+        shown = ", ".join(f"{key}={value!r}" for key, value in sorted(args.items())) or "no options"
+        raise BenchError(f"model {name!r} could not be created with {shown}: {type(error).__name__}: {error}. "
+                         f"Check the --model-arg values.") from error
 
 
 def _import_attr(name: str) -> Any:

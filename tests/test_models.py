@@ -77,3 +77,8 @@ def test_user_model_errors(user_module):
         resolve_model(f"{user_module}:not_a_model")
     with pytest.raises(BenchError, match="cannot take --model-arg"):
         resolve_model(f"{user_module}:instance", {"x": 1})
+
+
+def test_a_value_the_model_rejects_names_the_model_and_the_option():
+    with pytest.raises(BenchError, match=r"model 'shingle' could not be created with n=-3: ValueError: n must be >= 1"):
+        resolve_model("shingle", {"n": -3})
