@@ -15,9 +15,10 @@ import shutil
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from benchmark import __version__
 from benchmark.io import atomic_directory, sha256_file, stable_json
@@ -312,19 +313,68 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
     description = describe_config(config)
     key = config_key(description)
     target = cache_dir / ("scratch" if from_scratch else "data") / key
-    if target.exists():
-        problem = verify(target)
-        if problem is None:
-            return _load(target)
-        print(f"warning: cached build at {target} is unusable: {problem}; rebuilding it.", file=sys.stderr)
-        shutil.rmtree(target)
-    prebuilt = None if from_scratch else find_prebuilt(key, prebuilt_dir or PREBUILT_DIR)
+    found = _usable(target)
+    if found is not None:
+        return found
     try:
-        _build(config, description, key, target, progress, prebuilt)
+        # One builder per build: a second process waits for the first, then loads its result.
+        with build_lock(target.with_name(target.name + ".lock")):
+            found = _usable(target)
+            if found is not None:
+                return found
+            for stale in target.parent.glob(f".{target.name}.*.partial"):  # a killed builder's scratch
+                shutil.rmtree(stale, ignore_errors=True)
+            prebuilt = None if from_scratch else find_prebuilt(key, prebuilt_dir or PREBUILT_DIR)
+            _build(config, description, key, target, progress, prebuilt)
     except OSError as error:
         raise BenchError(f"could not write the build to {target}: {error}. "
                          f"Choose a writable --cache-dir or set REWRITE_BENCH_CACHE.") from error
     return _load(target)
+
+
+def _usable(target: Path) -> BenchmarkData | None:
+    """The intact build at ``target``, or None (a damaged one is removed, with a warning)."""
+    if not target.exists():
+        return None
+    problem = verify(target)
+    if problem is None:
+        return _load(target)
+    print(f"warning: cached build at {target} is unusable: {problem}; rebuilding it.", file=sys.stderr)
+    shutil.rmtree(target)
+    return None
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` while building; wait, saying who holds it, if another does.
+
+    ``flock`` locks go with the process: a builder killed with ``kill -9`` releases its lock,
+    and since a build directory only appears once complete, the next run simply builds again.
+    """
+    import fcntl
+    import os
+    import socket
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            print(f"waiting for {holder}, which is building this data ({path.with_suffix('')}); "
+                  f"its build will be used.", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} (since {time.strftime('%Y-%m-%d %H:%M:%S')})")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- the shipped data: export and verification ------------------------------------------------

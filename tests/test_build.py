@@ -105,3 +105,63 @@ def test_a_task_fingerprint_covers_exactly_its_own_rows(small_data):
     splits = small_data.task("pair")
     rows = (row for split in SPLITS for row in splits[split])
     assert fingerprint_rows(rows, "pair", METADATA.version) == small_data.task_fingerprints["pair"]
+
+
+def _lock_path(cache: Path, config: BuildConfig) -> Path:
+    from benchmark.build import config_key, describe_config
+
+    return cache / "data" / f"{config_key(describe_config(config))}.lock"
+
+
+def test_a_second_builder_waits_for_the_first_and_says_who_holds_the_lock(tmp_path, capsys):
+    import subprocess
+    import sys
+    import time
+
+    lock = _lock_path(tmp_path, LIGHT)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from benchmark.build import build_lock\n"
+                               f"with build_lock(Path({str(lock)!r})):\n    print('held', flush=True); time.sleep(3)"],
+        stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        started = time.monotonic()
+        data = load_or_build(tmp_path, LIGHT, progress=False)
+        assert time.monotonic() - started > 1.0  # it waited for the holder
+    finally:
+        holder.wait(timeout=60)
+    err = capsys.readouterr().err
+    assert f"waiting for pid {holder.pid} on" in err and "its build will be used" in err
+    assert verify(data.path) is None and lock.read_text() == ""
+
+
+def test_a_build_killed_midway_leaves_nothing_and_the_next_run_builds_cleanly(tmp_path, small_cache):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    lock = _lock_path(tmp_path, LIGHT)
+    builder = subprocess.Popen(
+        [sys.executable, "-c", "from pathlib import Path\n"
+                               "from benchmark.build import BuildConfig, load_or_build\n"
+                               "from benchmark.rewriting import PlanEntry\n"
+                               "light = BuildConfig(max_originals=2, base_plan=(PlanEntry('wordnet-spin', True), "
+                               "PlanEntry('evasion', False)))\n"
+                               "assert light == LIGHT_REPR\n".replace("LIGHT_REPR", repr(LIGHT)) +
+                               f"load_or_build(Path({str(tmp_path)!r}), light, progress=False)"],
+        stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and lock.read_text().startswith(f"pid {builder.pid}")):
+        assert builder.poll() is None and time.monotonic() < deadline, "the builder never took the lock"
+        time.sleep(0.05)
+    time.sleep(1.0)  # mid-build: loading the corpus or rewriting
+    os.kill(builder.pid, signal.SIGKILL)
+    builder.wait(timeout=60)
+    target = lock.with_suffix("")
+    assert not target.exists() or verify(target) is None  # a build directory appears only when complete
+    rebuilt = load_or_build(tmp_path, LIGHT, progress=False)
+    assert not list(target.parent.glob(".*.partial"))  # the killed builder's scratch is cleared
+    reference = load_or_build(small_cache, LIGHT, progress=False)
+    assert rebuilt.fingerprint == reference.fingerprint
