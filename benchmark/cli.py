@@ -1,4 +1,4 @@
-"""The ``bench`` command line: list, build, eval, leaderboard.
+"""The ``bench`` command line: list, build, eval, leaderboard, report.
 
 Only argparse and the lazy registry are imported at start-up, so ``bench --help`` is instant;
 each command imports what it needs when it runs.
@@ -26,6 +26,7 @@ examples:
                                                score a model on your own labelled data
   bench eval --model tfidf --track real        score a model on every real-world track (human rewrites)
   bench leaderboard                            regenerate leaderboard.md from results/
+  bench report                                 write a static HTML report of results/ to report/index.html
 """
 
 
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "e.g. batch_size=16, max_length=256, device=cuda, pooling=mean, kind=cross-encoder")
     ev.add_argument("--no-cache", action="store_true",
                     help="neither read nor write the score cache (<cache-dir>/scores)")
+    ev.add_argument("--no-report", action="store_true",
+                    help="do not write the run's HTML report (<output-dir>/<model>/report/index.html)")
     ev.add_argument("--trust-remote-code", action="store_true",
                     help="allow a Hub or directory model to run its own Python code (only for models you trust)")
     _add_data_args(ev)
@@ -144,6 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="markdown file to write (default: leaderboard.md, or leaderboard@NAME.md with --data)")
     board.add_argument("--data", metavar="NAME", default=None,
                        help="instead, a table of the results on your data set NAME (from bench eval --data)")
+
+    report = commands.add_parser("report", help="write a static HTML report (tables, ROC curves, heatmaps, examples)",
+                                 formatter_class=_Formatter,
+                                 epilog="examples:\n  bench report                 then open report/index.html\n"
+                                        "  bench report --results results --out /tmp/site")
+    report.add_argument("--results", metavar="DIR", default="results", help="results directory to read")
+    report.add_argument("--out", metavar="DIR", default="report",
+                        help="folder to write index.html and its figures into")
+    _add_data_args(report)
     return parser
 
 
@@ -442,7 +454,52 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             print(f"note ({result['task']['name']}): {note}")
     for path in paths:
         print(f"wrote {path}")
+    weakest = _weakest_slices(results)
+    if weakest:
+        print()
+        print(f"weakest slices (at least {_MIN_SLICE_ITEMS} positives and {_MIN_SLICE_ITEMS} negatives, lowest main "
+              f"score first):")
+        for result, row in weakest:
+            main = result["task"]["main_score"]
+            print(f"  {result['task']['name']} ({_where(result)}): {row['slice']} = {row['value']}: "
+                  f"{main.upper()} {_fmt(row[main])} (n {row['n_positive']}/{row['n_negative']})")
+    if not args.no_report:
+        _run_report(args, model, paths, data if not tracks and args.data is None else None)
     return 0
+
+
+#: A slice enters "weakest slices" only with at least this many positives and negatives.
+_MIN_SLICE_ITEMS = 20
+
+
+def _weakest_slices(results: Sequence[Mapping[str, Any]], n: int = 3) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """The ``n`` slice rows (other than ``all``) with the lowest main score over a run's results,
+    among those with at least :data:`_MIN_SLICE_ITEMS` positives and negatives."""
+    rows = [(result, row) for result in results for row in result["slices"]
+            if row["slice"] != "all" and row["n_positive"] >= _MIN_SLICE_ITEMS
+            and row["n_negative"] >= _MIN_SLICE_ITEMS and row.get(result["task"]["main_score"]) is not None]
+    rows.sort(key=lambda pair: (pair[1][pair[0]["task"]["main_score"]], pair[0]["task"]["name"], pair[1]["slice"],
+                                str(pair[1]["value"])))
+    return rows[:n]
+
+
+def _run_report(args: argparse.Namespace, model: Any, paths: Sequence[Path], data: Any) -> None:
+    """The run's own report page, beside its results: ``<output-dir>/<model-slug>/report/index.html``."""
+    import json
+
+    from benchmark.report import build_report
+
+    if args.data is not None:
+        print("report: none for --data runs (the report reads the labels of the built-in data and the tracks).")
+        return
+    records = []
+    for path in paths:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record["_path"] = str(path)
+        records.append(record)
+    summary = build_report(records, Path(args.output_dir) / model.slug / "report", data, with_tracks=False,
+                           title=f"RewriteBench report: {model.name}", source=args.output_dir)
+    print(f"report: {summary.index} (open it in a browser; `bench report` makes the whole leaderboard's)")
 
 
 def _cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -464,6 +521,31 @@ def _cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from benchmark.report import build_report
+    from benchmark.results import is_track, load_results
+
+    start = time.perf_counter()
+    records = load_results(Path(args.results))
+    # Full test-split runs: on the built-in data (those made on other data than the build loaded
+    # here are listed as left out) and on the real-world tracks.
+    chosen = [r for r in records if not r.get("limited")
+              and ((r.get("data", {}).get("kind", "built-in") == "built-in" and r["task"]["split"] == "test")
+                   or (is_track(r) and (r["data"].get("fit") or {}).get("max_originals") is None))]
+    data = _load_data(args) if any(not is_track(r) for r in chosen) else None
+    out = Path(args.out)
+    summary = build_report(chosen, out, data, source=f"{Path(args.results).as_posix().rstrip('/')}/")
+    for line in summary.skipped:
+        print(f"left out: {line}", file=sys.stderr)
+    size = sum((out / name).stat().st_size for name in [*summary.figures, "index.html"])
+    print(f"wrote {summary.index} and {len(summary.figures)} figures ({size / 1e6:.1f} MB) from {len(chosen)} "
+          f"results in {time.perf_counter() - start:.1f} s")
+    print(f"open it in a browser: {summary.index.resolve().as_uri()}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 model failure, 2 usage or data error)."""
     args = build_parser().parse_args(argv)
@@ -474,6 +556,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_build(args)
         if args.command == "eval":
             return _cmd_eval(args)
+        if args.command == "report":
+            return _cmd_report(args)
         return _cmd_leaderboard(args)
     except BenchError as error:
         from benchmark.runner import ModelError

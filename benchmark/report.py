@@ -66,7 +66,7 @@ def roc_png(curves: Sequence[tuple[str, Any, Any]], title: str) -> bytes:
 
     ``curves``: (label, labels 0/1, scores) per model, drawn in the given order. FPR 0 cannot be
     shown on a log axis; the curve starts at the first point with FPR > 0, the axis at 1e-4
-    (or one over the number of negatives, if larger).
+    (or one over the number of negatives, if larger, but never above 0.5%).
     """
     from sklearn.metrics import roc_curve
 
@@ -80,7 +80,7 @@ def roc_png(curves: Sequence[tuple[str, Any, Any]], title: str) -> bytes:
         ax.plot(fpr[keep], tpr[keep], linewidth=1.2, label=name)
         smallest = min(smallest, 1.0 / max(1, int((labels == 0).sum())))
     ax.set_xscale("log")
-    ax.set_xlim(max(1e-4, smallest), 1.0)
+    ax.set_xlim(min(0.005, max(1e-4, smallest)), 1.0)  # 1% FPR always in view
     ax.set_ylim(0.0, 1.005)
     for fpr_mark in (0.01, 0.05):
         ax.axvline(fpr_mark, color="grey", linestyle="--", linewidth=0.8)

@@ -90,3 +90,25 @@ def test_limited_run_is_marked_and_left_out_of_leaderboard(run, tmp_path):
     code, _, _ = run("leaderboard", "--results", str(tmp_path / "res"), "--out", str(tmp_path / "lb.md"))
     text = (tmp_path / "lb.md").read_text()
     assert code == 0 and "do not edit by hand" in text and "| 1 | random" not in text
+
+
+def test_eval_prints_weakest_slices_and_writes_its_report(run, tmp_path, small_cache):
+    code, out, _ = run("eval", "--model", "shingle", "--task", "pair", "--output-dir", str(tmp_path / "res"))
+    assert code == 0
+    result = json.loads((tmp_path / "res" / "shingle" / "pair.json").read_text())
+    big = [row for row in result["slices"] if row["slice"] != "all" and min(row["n_positive"], row["n_negative"]) >= 20]
+    weakest = sorted(big, key=lambda row: row["auroc"])[:3]
+    block = out.split("weakest slices")[1].splitlines()[1:4]
+    assert [line.split(": ")[1] for line in block] == [f"{row['slice']} = {row['value']}" for row in weakest]
+    page = tmp_path / "res" / "shingle" / "report" / "index.html"
+    assert f"report: {page}" in out and "pair-roc.png" in page.read_text()
+    assert (page.parent / "pair-roc.png").is_file() and (page.parent / "pair-heatmap.png").is_file()
+
+    # bench report over the same results: the run is on the build it loads, so it is shown.
+    code, out, err = run("report", "--results", str(tmp_path / "res"), "--out", str(tmp_path / "site"),
+                         "--cache-dir", str(small_cache), "--max-originals", str(SMALL))
+    assert code == 0 and "left out" not in err and (tmp_path / "site" / "index.html").is_file()
+    assert 'id="pair-table"' in (tmp_path / "site" / "index.html").read_text()
+    assert "open it in a browser: file://" in out
+    code, _, _ = run("eval", "--model", "random", "--task", "pair", "--no-report", "--output-dir", str(tmp_path / "res"))
+    assert code == 0 and not (tmp_path / "res" / "random" / "report").exists()
