@@ -286,6 +286,13 @@ def _blocks(lines: Sequence[str]) -> list[dict[str, Any]]:
     return blocks
 
 
+def _code(text: str) -> Any:
+    """Escape ``text``, then show its `backticked` parts (from generated markdown) as code."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 # --------------------------------------------------------------------------- the site
 
 
@@ -305,6 +312,46 @@ def _slug(text: str) -> str:
 def _group_key(record: Mapping[str, Any]) -> tuple[str, str, str, str]:
     task = record["task"]
     return task["name"], task["split"], task["version"], task["fingerprint"]
+
+
+def _figures(stem: str, heading: str, records: Sequence[Mapping[str, Any]], items: Items, skipped: list[str],
+             with_examples: bool = True) -> tuple[dict[str, tuple[bytes, str]], list[dict[str, Any]]]:
+    """One group's figures (file name -> (PNG, alt text)): ROC (of has-source for retrieval), recall@k
+    for retrieval, the slice heatmap; and, per model, what fools it. ``records`` in display order."""
+    main = records[0]["task"]["main_score"]
+    retrieval = "retrieval" in records[0]
+    position = {item_id: p for p, item_id in enumerate(items.ids)}
+    curves, recall_curves, model_examples = [], [], []
+    for record in records:
+        rows = _prediction_rows(record)
+        chosen = np.array([position[i] for i in rows if i in position], dtype=np.int64)
+        missing = len(rows) - len(chosen)
+        if missing:
+            skipped.append(f"{record['_path']}: {missing} predicted ids are not items of the loaded data; "
+                           f"left out of the figures")
+            continue
+        sub = Items([items.ids[p] for p in chosen], items.labels[chosen],
+                    lambda positions, chosen=chosen: items.texts([int(chosen[p]) for p in positions]))
+        scores = np.array([float(row["score"]) for row in rows.values()])
+        ranks = np.array([int(row["rank_of_source"]) for row in rows.values()]) if retrieval else None
+        label = record["model"]["name"] + (f" {record['model']['args']}" if record["model"]["args"] else "")
+        if len(set(sub.labels.tolist())) == 2:
+            curves.append((label, sub.labels, scores))
+        if ranks is not None:
+            recall_curves.append((label, ranks[sub.labels == 1]))
+        if with_examples:
+            model_examples.append({"model": label, **examples(sub, scores, ranks=ranks)})
+    drawn: dict[str, tuple[bytes, str]] = {}
+    if curves:
+        what = "has-source ROC" if retrieval else "ROC"
+        drawn[f"{stem}-roc.png"] = (roc_png(curves, f"{heading}: {what} curves"), f"{what} curves of {heading}")
+    if recall_curves:
+        drawn[f"{stem}-recall.png"] = (recall_at_k_png(recall_curves, f"{heading}: recall@k"),
+                                       f"recall@k curves of {heading}")
+    if any(heatmap_columns(records)):
+        drawn[f"{stem}-heatmap.png"] = (heatmap_png(records, f"{heading}: {main.upper()} per slice", unseen=items.unseen),
+                                        f"{main.upper()} per model and slice, {heading}")
+    return drawn, model_examples
 
 
 def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
@@ -347,50 +394,22 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
         main = recs[0]["task"]["main_score"]
         recs_sorted = sorted(recs, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
         stem = _slug(f"{name}-{track}" if track else (name if split == "test" else f"{name}-{split}"))
-        heading = f"Track `{track}`" if track else f"Task `{name}` (version {version}), {split} split"
-        position = {item_id: p for p, item_id in enumerate(items.ids)}
-        curves, recall_curves, model_examples = [], [], []
-        for record in recs_sorted:
-            rows = _prediction_rows(record)
-            chosen = np.array([position[i] for i in rows if i in position], dtype=np.int64)
-            missing = len(rows) - len(chosen)
-            if missing:
-                skipped.append(f"{record['_path']}: {missing} predicted ids are not items of the loaded data; "
-                               f"left out of the figures")
-                continue
-            sub = Items([items.ids[p] for p in chosen], items.labels[chosen],
-                        lambda positions, chosen=chosen: items.texts([int(chosen[p]) for p in positions]))
-            scores = np.array([float(row["score"]) for row in rows.values()])
-            ranks = (np.array([int(row["rank_of_source"]) for row in rows.values()])
-                     if "retrieval" in record else None)
-            label = record["model"]["name"] + (f" {record['model']['args']}" if record["model"]["args"] else "")
-            if len(set(sub.labels.tolist())) == 2:
-                curves.append((label, sub.labels, scores))
-            if ranks is not None:
-                recall_curves.append((label, ranks[sub.labels == 1]))
-            model_examples.append({"model": label, **examples(sub, scores, ranks=ranks)})
+        heading = f"Track {track}" if track else f"Task {name} (version {version}), {split} split"
+        drawn, model_examples = _figures(stem, heading, recs_sorted, items, skipped)
+        figures.update({file: payload for file, (payload, _) in drawn.items()})
         section: dict[str, Any] = {"id": stem, "heading": heading, "fingerprint": fingerprint,
                                    "table": _blocks(_table(recs_sorted, HARD_SLICES.get(name, ()) if not track
                                                            else (("kind",) if any(r["slice"] == "kind" for r in
                                                                                  recs[0].get("slices", [])) else ())))[0]["table"],
-                                   "figures": [], "examples": model_examples, "retrieval": "retrieval" in recs[0]}
-        if curves:
-            what = "has-source AUROC" if section["retrieval"] else "ROC"
-            figures[f"{stem}-roc.png"] = roc_png(curves, f"{heading.replace('`', '')}: {what} curves")
-            section["figures"].append({"file": f"{stem}-roc.png", "alt": f"ROC curves of {heading}"})
-        if recall_curves:
-            figures[f"{stem}-recall.png"] = recall_at_k_png(recall_curves, f"{heading.replace('`', '')}: recall@k")
-            section["figures"].append({"file": f"{stem}-recall.png", "alt": f"recall@k curves of {heading}"})
-        if any(heatmap_columns(recs_sorted)):
-            figures[f"{stem}-heatmap.png"] = heatmap_png(recs_sorted, f"{heading.replace('`', '')}: {main.upper()} "
-                                                         f"per slice", unseen=items.unseen)
-            section["figures"].append({"file": f"{stem}-heatmap.png", "alt": f"{main.upper()} per model and slice"})
+                                   "figures": [{"file": file, "alt": alt} for file, (_, alt) in drawn.items()],
+                                   "examples": model_examples, "retrieval": "retrieval" in recs[0]}
         sections.append(section)
 
     if realism_png is not None:
         figures["realism.png"] = realism_png
     env = Environment(loader=PackageLoader("benchmark", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
+    env.filters["code"] = _code
     html = env.get_template("report.html.j2").render(
         title=title, source=source, sections=sections, skipped=skipped,
         realism="realism.png" if realism_png is not None else None, tracks=_blocks(track_lines))

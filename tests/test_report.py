@@ -105,6 +105,7 @@ def test_texts_from_data_are_escaped(site):
     assert "<script" not in html.lower()
     assert "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt; &amp; a spun copy" in html
     assert "&lt;b&gt;markup&lt;/b&gt;" in html  # generated markdown stays text too
+    assert "<td><code>t</code></td>" in html  # its `code` is shown as code
 
 
 def test_report_is_byte_stable(site, tmp_path):
