@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="markdown file to write (default: leaderboard.md, or leaderboard@NAME.md with --data)")
     board.add_argument("--data", metavar="NAME", default=None,
                        help="instead, a table of the results on your data set NAME (from bench eval --data)")
+    board.add_argument("--cache-dir", metavar="DIR", default=None,
+                       help="where built data are cached: the figures (<results>/figures/*.png) read the default "
+                            "build's labels (default: $REWRITE_BENCH_CACHE or ~/.cache/rewrite-bench)")
 
     report = commands.add_parser("report", help="write a static HTML report (tables, ROC curves, heatmaps, examples)",
                                  formatter_class=_Formatter,
@@ -513,9 +516,29 @@ def _cmd_leaderboard(args: argparse.Namespace) -> int:
         from benchmark.leaderboard import render_data_table
 
         text = render_data_table(records, args.data, source=source)
+        out = args.out or f"leaderboard@{args.data}.md"
     else:
-        text = render_leaderboard(records, source=source)
-    out = args.out or ("leaderboard.md" if args.data is None else f"leaderboard@{args.data}.md")
+        from benchmark.build import BuildConfig, load_or_build
+        from benchmark.io import resolve_cache_dir
+        from benchmark.leaderboard import eligible
+        from benchmark.report import render_leaderboard_with_figures
+
+        out = args.out or "leaderboard.md"
+        figures_dir = Path(args.results) / "figures"
+        if any(eligible(r) for r in records):
+            data = load_or_build(resolve_cache_dir(args.cache_dir), BuildConfig())
+            text, files = render_leaderboard_with_figures(records, data, figures_dir, Path(out), source=source)
+        else:
+            text, files = render_leaderboard(records, source=source), {}
+        # The figures directory holds exactly the figures of this leaderboard.
+        for old in sorted(figures_dir.glob("*.png")):
+            if old not in files:
+                old.unlink()
+        for path, payload in sorted(files.items()):
+            figures_dir.mkdir(parents=True, exist_ok=True)
+            if not path.is_file() or path.read_bytes() != payload:
+                path.write_bytes(payload)
+        print(f"wrote {len(files)} figures to {figures_dir}/")
     atomic_write_text(Path(out), text)
     print(f"wrote {out} from {len(records)} results files")
     return 0

@@ -89,10 +89,14 @@ _METHOD_NOTES: Mapping[str, str] = {
 
 
 def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "results/",
-                       hard_slices: Mapping[str, Sequence[str]] = HARD_SLICES) -> str:
+                       hard_slices: Mapping[str, Sequence[str]] = HARD_SLICES,
+                       figures: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None) -> str:
     """The leaderboard markdown: a section per task (and per data fingerprint), then the real-world
     tracks and the validity of the synthetic ranking (:mod:`benchmark.validity`), when there are
-    track results; those read the predictions files next to each track record's ``_path``."""
+    track results; those read the predictions files next to each track record's ``_path``.
+
+    ``figures``: (task, task fingerprint) -> (alt text, path) of images embedded after that
+    section's table (:func:`benchmark.report.render_leaderboard_with_figures` makes them)."""
     records = list(records)
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
@@ -112,6 +116,8 @@ def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "resu
                   + _METHOD_NOTES.get(members[0]["task"]["main_score"], ""), ""]
         lines += _table(members, hard_slices.get(name, ()))
         lines.append("")
+        for alt, path in (figures or {}).get((name, fingerprint), ()):
+            lines += [f"![{alt}]({path})", ""]
     from benchmark.validity import render_track_sections
 
     # Real-world tracks and validity, after the built-in sections (which they leave unchanged).

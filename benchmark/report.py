@@ -462,3 +462,47 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
     return write_report(records, out_dir, items_for=items_for,
                         realism_png=realism.read_bytes() if realism is not None and realism.is_file() else None,
                         track_lines=track_lines, title=title, source=source)
+
+
+# --------------------------------------------------------------------------- leaderboard.md's figures
+
+
+def leaderboard_figures(records: Sequence[Mapping[str, Any]], data: Any
+                        ) -> dict[tuple[str, str], dict[str, tuple[bytes, str]]]:
+    """The figures of each leaderboard section on ``data`` ((task, task fingerprint) -> file name ->
+    (PNG, alt text)): the ROC curves (and recall@k for retrieval) and the slice heatmap of its
+    models. Sections made on other data than ``data`` get none (their labels are not at hand)."""
+    from benchmark.leaderboard import eligible
+
+    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for record in records:
+        if eligible(record):
+            groups[(record["task"]["name"], record["task"]["version"], record["task"]["fingerprint"])].append(record)
+    out: dict[tuple[str, str], dict[str, tuple[bytes, str]]] = {}
+    for (name, version, fingerprint), members in sorted(groups.items()):
+        if data.task_fingerprints.get(name) != fingerprint:
+            continue
+        main = members[0]["task"]["main_score"]
+        ordered = sorted(members, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
+        drawn, _ = _figures(_slug(name), f"Task {name} (version {version}), test split", ordered,
+                            items_from_build(data, name, "test"), [], with_examples=False)
+        out[(name, fingerprint)] = drawn
+    return out
+
+
+def render_leaderboard_with_figures(records: Sequence[Mapping[str, Any]], data: Any, figures_dir: Path,
+                                    out_file: Path, source: str = "results/") -> tuple[str, dict[Path, bytes]]:
+    """``leaderboard.md`` with each section's figures embedded (linked relative to ``out_file``), and
+    the figure files to write under ``figures_dir`` (path -> PNG bytes). Nothing is written here."""
+    import os
+
+    from benchmark.leaderboard import render_leaderboard
+
+    files: dict[Path, bytes] = {}
+    links: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key, drawn in leaderboard_figures(records, data).items():
+        for name, (payload, alt) in drawn.items():
+            files[figures_dir / name] = payload
+            links.setdefault(key, []).append(
+                (alt, Path(os.path.relpath(figures_dir / name, out_file.parent)).as_posix()))
+    return render_leaderboard(records, source=source, figures=links), files

@@ -25,8 +25,27 @@ def _record(name: str, auroc: float, fingerprint: str = "f1", **extra) -> dict:
 
 
 def test_committed_leaderboard_is_up_to_date():
-    expected = render_leaderboard(load_results(ROOT / "results"), source="results/")
+    """leaderboard.md and its figures (results/figures/*.png, byte for byte) are what `bench leaderboard`
+    makes now; the figures read the default build's labels (built on first use, under a minute)."""
+    from benchmark.build import BuildConfig, load_or_build
+    from benchmark.io import resolve_cache_dir
+    from benchmark.report import render_leaderboard_with_figures
+
+    data = load_or_build(resolve_cache_dir(None), BuildConfig(), progress=False)
+    figures = ROOT / "results" / "figures"
+    expected, files = render_leaderboard_with_figures(load_results(ROOT / "results"), data, figures,
+                                                      ROOT / "leaderboard.md", source="results/")
     assert (ROOT / "leaderboard.md").read_text() == expected, "leaderboard.md is stale: run `bench leaderboard`"
+    assert sorted(figures.glob("*.png")) == sorted(files), "results/figures/ is stale: run `bench leaderboard`"
+    for path, payload in files.items():
+        assert path.read_bytes() == payload, f"{path.relative_to(ROOT)} is stale: run `bench leaderboard`"
+
+
+def test_sections_embed_their_figures():
+    text = render_leaderboard([_record("a", 0.9), _record("b", 0.8, fingerprint="f2")],
+                              figures={("pair", "f1"): [("ROC curves", "results/figures/pair-roc.png")]})
+    first, second = text.split("## Task")[1:]
+    assert "![ROC curves](results/figures/pair-roc.png)" in first and "![" not in second
 
 
 def test_committed_results_cover_every_baseline_on_every_task_it_supports():
