@@ -181,3 +181,31 @@ def test_report_in_a_real_browser(site, tmp_path):
         # Not blank: the figures and tables put many distinct colours on the page.
         top = image.convert("RGB").crop((0, 0, 1280, 1500))
         assert max(ImageStat.Stat(top).stddev) > 20 and len(top.getcolors(1 << 20) or []) > 200
+
+
+@pytest.mark.slow
+def test_report_on_the_committed_results(tmp_path, capsys):
+    """`bench report` on results/ with the default build: every result shown, nothing left out, and (where
+    Chromium is installed) every image loads in the browser."""
+    from benchmark.cli import main
+    from benchmark.leaderboard import eligible
+    from benchmark.results import load_results
+
+    root = Path(__file__).resolve().parents[1]
+    assert main(["report", "--results", str(root / "results"), "--out", str(tmp_path / "site")]) == 0
+    out, err = capsys.readouterr()
+    assert "left out" not in err and "wrote" in out
+    html = (tmp_path / "site" / "index.html").read_text()
+    records = [r for r in load_results(root / "results") if eligible(r)]
+    for task in ("pair", "detect", "retrieve"):
+        table = html.split(f'id="{task}-table"')[1].split("</table>")[0]
+        assert table.count("<tr><td>") == sum(r["task"]["name"] == task for r in records)
+    assert 'id="validity"' in html and 'src="realism.png"' in html
+    if CHROMIUM is not None:
+        harness = tmp_path / "harness.html"
+        harness.write_text(_HARNESS.format(src=(tmp_path / "site" / "index.html").resolve().as_uri()))
+        done = _chromium("--allow-file-access-from-files", "--virtual-time-budget=20000", "--dump-dom",
+                         harness.resolve().as_uri(), profile=tmp_path / "profile")
+        seen = json.loads(re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.S).group(1)
+                          .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+        assert len(seen["images"]) >= 10 and all(ok and width > 0 for _, ok, width in seen["images"])
