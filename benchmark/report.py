@@ -26,7 +26,8 @@ import numpy as np
 from benchmark.types import BenchError
 
 __all__ = ["Items", "roc_png", "recall_at_k_png", "heatmap_png", "heatmap_columns", "examples",
-           "items_from_build", "items_from_track", "write_report", "ReportSummary", "FIGURE_RC"]
+           "items_from_build", "items_from_track", "write_report", "build_report", "ReportSummary", "FIGURE_RC",
+           "leaderboard_figures", "render_leaderboard_with_figures"]
 
 #: Matplotlib settings every figure is drawn with (fixed fonts, so the same results give the same bytes).
 FIGURE_RC: Mapping[str, Any] = {"font.family": "DejaVu Sans", "font.size": 8, "svg.hashsalt": "rewritebench",
@@ -104,7 +105,7 @@ def recall_at_k_png(curves: Sequence[tuple[str, Any]], title: str, k_max: int = 
         ranks = np.asarray(ranks)
         found = ranks[ranks > 0]
         recall = np.searchsorted(np.sort(found), ks, side="right") / max(1, len(ranks))
-        ax.plot(ks, recall, linewidth=1.2, label=name)
+        ax.plot(ks, recall, linewidth=1.2, label=name, drawstyle="steps-post")
     ax.set_xscale("log")
     ax.set_xlim(1, k_max)
     ax.set_ylim(0.0, 1.005)
@@ -371,7 +372,7 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, bytes] = {}
     skipped: list[str] = []
-    groups: dict[tuple[str, str, str, str], list[tuple[Mapping[str, Any], Items]]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[tuple[Mapping[str, Any], Items]]] = defaultdict(list)
     item_cache: dict[tuple[str, ...], Items | str] = {}
     for record in records:
         is_track = record.get("data", {}).get("kind") == "track"
