@@ -451,7 +451,17 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
                     f"build has {str(data.task_fingerprints.get(name))[:12]}...)")
         return items_from_build(data, name, record["task"]["split"])
 
-    realism = data.path / "realism.png" if data is not None else None
+    realism_png = None
+    if data is not None and (data.path / "realism.png").is_file():
+        realism_png = (data.path / "realism.png").read_bytes()  # the build's card drew it
+    elif data is not None and data.info.get("realism_points"):
+        import tempfile
+
+        from benchmark.realism import RealismPoint, plot_realism_map
+
+        with tempfile.TemporaryDirectory() as tmp:
+            plot_realism_map([RealismPoint(**point) for point in data.info["realism_points"]], Path(tmp) / "r.png")
+            realism_png = (Path(tmp) / "r.png").read_bytes()
     track_lines: list[str] = []
     if with_tracks:
         from benchmark.validity import render_track_sections
@@ -461,7 +471,7 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
         start = next((n for n, line in enumerate(lines) if line.startswith("## Validity")), len(lines))
         track_lines = lines[start:]
     return write_report(records, out_dir, items_for=items_for,
-                        realism_png=realism.read_bytes() if realism is not None and realism.is_file() else None,
+                        realism_png=realism_png,
                         track_lines=track_lines, title=title, source=source)
 
 
