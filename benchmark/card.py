@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from typing import Any, Mapping, Sequence
 
 from benchmark.text import words
+from benchmark.tracks import card_markdown as tracks_card_section
 from benchmark.types import SPLITS, STRENGTHS, Original, Rewrite
 
 __all__ = ["render_card"]
@@ -189,6 +190,7 @@ Rewrites that could not be made (reported, not silently dropped):
   original except a held-out fifth of each split; queries are rewrites of pooled originals
   (positives, with their source) and held-out originals and their rewrites (no source).
 
+{tracks_card_section()}
 ## Limitations
 
 Rewrites are made by offline rule-based rewriters; detectors tuned to them may not transfer to
