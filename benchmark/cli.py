@@ -101,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, metavar="N", default=None,
                     help="score only N items (a stable subset); such runs never enter the leaderboard")
     ev.add_argument("--batch-size", type=int, metavar="N", default=64, help="items per model call")
-    ev.add_argument("--output-dir", metavar="DIR", default="results", help="where results are written")
+    ev.add_argument("--output-dir", metavar="DIR", default="bench-results",
+                    help="where results are written (the committed leaderboard results are regenerated with "
+                         "--output-dir results)")
     ev.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
                     help="option passed to the model (repeatable; values parsed as JSON when possible), "
                          "e.g. batch_size=16, max_length=256, device=cuda, pooling=mean, kind=cross-encoder")
