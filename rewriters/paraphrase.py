@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
 from benchmark.text import split_paragraphs, split_sentences, word_ngrams, word_spans, words
-from benchmark.types import BenchError, RewriteError
+from benchmark.types import RewriteError
 from rewriters.backtranslate import BackTranslatePT, _clean
 from rewriters.common import rate_param, replace_spans
 from rewriters.restructure import Restructure
