@@ -12,9 +12,7 @@ files (:func:`benchmark.tracks.track_rows`).
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.types import BenchError
+from benchmark.results import read_predictions
 
 __all__ = ["Items", "roc_png", "recall_at_k_png", "heatmap_png", "heatmap_columns", "examples",
            "items_from_build", "items_from_track", "write_report", "build_report", "ReportSummary", "FIGURE_RC",
@@ -222,19 +220,6 @@ def items_from_track(track: Any) -> Items:
     return Items.from_rows(rows, ("original", "candidate"))
 
 
-def _prediction_rows(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """id -> predictions row of a results record, checked against the sha256 the record holds."""
-    path = Path(record["_path"]).with_name(record["predictions"]["file"])
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise BenchError(f"{record['_path']}: its predictions file {path} cannot be read ({error}); "
-                         f"re-run its eval.") from error
-    if hashlib.sha256(raw).hexdigest() != record["predictions"]["sha256"]:
-        raise BenchError(f"{path} does not match the sha256 in {record['_path']}; re-run its eval.")
-    return {row["id"]: row for row in map(json.loads, raw.decode("utf-8").splitlines())}
-
-
 def _truncate(text: str, chars: int = TEXT_CHARS) -> str:
     return text if len(text) <= chars else text[:chars].rstrip() + " …"
 
@@ -324,7 +309,7 @@ def _figures(stem: str, heading: str, records: Sequence[Mapping[str, Any]], item
     position = {item_id: p for p, item_id in enumerate(items.ids)}
     curves, recall_curves, model_examples = [], [], []
     for record in records:
-        rows = _prediction_rows(record)
+        rows = read_predictions(record)
         chosen = np.array([position[i] for i in rows if i in position], dtype=np.int64)
         missing = len(rows) - len(chosen)
         if missing:

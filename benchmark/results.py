@@ -17,7 +17,8 @@ from benchmark.io import atomic_write_text
 from benchmark.runner import SCHEMA_VERSION
 from benchmark.types import BenchError
 
-__all__ = ["write_result", "load_results", "result_path", "result_stem", "is_user_data", "is_track"]
+__all__ = ["write_result", "load_results", "read_predictions", "result_path", "result_stem", "is_user_data",
+           "is_track"]
 
 
 def is_user_data(record: Mapping[str, Any]) -> bool:
@@ -75,3 +76,16 @@ def load_results(results_dir: Path) -> list[dict[str, Any]]:
         record["_path"] = str(path)
         records.append(record)
     return records
+
+
+def read_predictions(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """id -> row of a loaded results record's predictions file, checked against the sha256 it records."""
+    path = Path(record["_path"]).with_name(record["predictions"]["file"])
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise BenchError(f"{record['_path']}: its predictions file {path} cannot be read ({error}); "
+                         f"re-run its eval.") from error
+    if hashlib.sha256(raw).hexdigest() != record["predictions"]["sha256"]:
+        raise BenchError(f"{path} does not match the sha256 in {record['_path']}; re-run its eval.")
+    return {row["id"]: row for row in map(json.loads, raw.decode("utf-8").splitlines())}

@@ -13,16 +13,14 @@ staleness test covers it.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from benchmark.results import read_predictions
 from benchmark.types import BenchError
 
 __all__ = ["average_ranks", "spearman", "kendall_tau_b", "paired_bootstrap", "verdict", "render_track_sections",
@@ -155,18 +153,6 @@ def verdict(interval: tuple[float, float] | None) -> str:
 # --------------------------------------------------------------------------- reading results
 
 
-def _predictions(record: Mapping[str, Any]) -> dict[str, float]:
-    """id -> score of a results record's predictions file, checked against the sha256 it records."""
-    path = Path(record["_path"]).with_name(record["predictions"]["file"])
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise BenchError(f"{record['_path']}: its predictions file {path} cannot be read ({error}); re-run its eval.") from error
-    if hashlib.sha256(raw).hexdigest() != record["predictions"]["sha256"]:
-        raise BenchError(f"{path} does not match the sha256 in {record['_path']}; re-run its eval.")
-    return {row["id"]: float(row["score"]) for row in map(json.loads, raw.decode("utf-8").splitlines())}
-
-
 def _hard_score(record: Mapping[str, Any]) -> float | None:
     """The main score of a synthetic record's ``hard`` slice row (issue 12), None if it has none."""
     rows = [row for row in record.get("slices", []) if row["slice"] == "hard"]
@@ -225,7 +211,7 @@ def _track_stats(track: Any, records: list[Mapping[str, Any]], synthetic: Mappin
     labels = np.array([row.label for row in rows])
     matrix = np.empty((len(records), len(ids)))
     for m, record in enumerate(records):
-        scores = _predictions(record)
+        scores = {i: float(row["score"]) for i, row in read_predictions(record).items()}
         missing = [i for i in ids if i not in scores]
         if missing or len(scores) != len(ids):
             raise BenchError(f"{record['_path']}: its predictions do not cover the items of track {track.name!r} "
