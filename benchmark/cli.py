@@ -49,6 +49,19 @@ def _add_data_args(parser: argparse.ArgumentParser) -> None:
                              "unseen, test-only rewriter (repeatable); see README for the protocol")
 
 
+def _add_executor_args(parser: argparse.ArgumentParser, work: str) -> None:
+    group = parser.add_argument_group("where the work runs (see docs/scale.md)")
+    group.add_argument("--executor", metavar="local|ray[:ADDRESS]", default="local",
+                       help=f"local: this machine; ray: {work} on Ray, started here, or on the cluster at "
+                            f"ADDRESS (auto, HOST:6379, ray://HOST:10001); results are the same either way. "
+                            f'Needs pip install -e ".[ray]"')
+    group.add_argument("--ray-workers", type=int, metavar="N", default=None,
+                       help="with --executor ray: scoring actors, and the CPUs of a Ray started here "
+                            "(default: one per CPU)")
+    group.add_argument("--ray-gpus", type=float, metavar="G", default=None,
+                       help="with --executor ray: GPUs each scoring actor asks for (e.g. 1, or 0.5 to share one)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench", formatter_class=_Formatter, epilog=_EPILOG,
@@ -63,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="examples:\n  bench build\n  bench build --cache-dir /tmp/rb --max-originals 5\n"
                                        "  bench build --rewriter my_spinners:SynonymSpinner\n"
                                        "  bench build --verify --sample 40     rebuild 40 originals' rewrites, compare\n"
+                                       "  bench build --from-scratch --executor ray:auto   rewrite on a Ray cluster\n"
                                        "  bench build --from-scratch --export-prebuilt benchmark/prebuilt   (maintainers)")
     _add_data_args(build)
+    _add_executor_args(build, "one task per batch of rewrites")
     shipped = build.add_argument_group("the shipped data (the default build's originals and rewrites, see README)")
     shipped.add_argument("--from-scratch", action="store_true",
                          help="run every rewriter instead of using the shipped data (into <cache-dir>/scratch; "
@@ -85,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "  bench eval --model ./my-cross-encoder --model-arg batch_size=8\n"
                                     "  bench eval --model predictions:my-scores.jsonl\n"
                                     "  bench eval --model shingle --limit 200 --batch-size 16\n"
+                                    "  bench eval --model minilm --task pair --executor ray:auto --ray-gpus 1\n"
                                     "  bench eval --model tfidf --task pair --data msr_paraphrase_test.txt "
                                     "--dev-data msr_paraphrase_train.txt\n"
                                     "  bench eval --model word-rarity --task detect --data spun.csv "
@@ -114,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--trust-remote-code", action="store_true",
                     help="allow a Hub or directory model to run its own Python code (only for models you trust)")
     _add_data_args(ev)
+    _add_executor_args(ev, "items scored by actors that each load the model once")
     own = ev.add_argument_group("your own data (task pair or detect; see README, 'Bring your own data')")
     own.add_argument("--data", metavar="SOURCE", default=None,
                      help="evaluate on SOURCE instead of the built-in data: a .jsonl/.csv/.tsv/.txt/.parquet file, "
@@ -434,6 +451,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         split = args.split or "test"
         for task in runnable:
             if task.model_method == "search":
+                if args.executor != "local":  # one index in one process: nothing to shard
+                    print(f"note: task {task.name!r} runs in this process (--executor applies to scoring items).",
+                          file=sys.stderr)
                 outcome = evaluate_retrieval(model, task, data, split=split, limit=args.limit,
                                              batch_size=args.batch_size)
             else:
@@ -577,10 +597,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _cmd_list()
-        if args.command == "build":
-            return _cmd_build(args)
-        if args.command == "eval":
-            return _cmd_eval(args)
+        if args.command in ("build", "eval"):
+            from benchmark.executors import parse_executor, use_executor
+
+            executor = parse_executor(args.executor, workers=args.ray_workers, num_gpus=args.ray_gpus)
+            with use_executor(executor):
+                return _cmd_build(args) if args.command == "build" else _cmd_eval(args)
         if args.command == "report":
             return _cmd_report(args)
         return _cmd_leaderboard(args)

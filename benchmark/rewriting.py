@@ -14,12 +14,15 @@ import random
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from benchmark.io import stable_json
 from benchmark.registry import REWRITERS, load_target, suggest
 from benchmark.text import length_ratio, ngram_containment, normalize_for_dedup, word_change_rate
 from benchmark.types import BenchError, Original, Rewrite, RewriteError, Rewriter
+
+if TYPE_CHECKING:
+    from benchmark.executors import Executor
 
 __all__ = ["PlanEntry", "RewriteFailure", "make_rewriter", "make_rewrites", "rewrite_seed", "resolve_plan"]
 
@@ -173,6 +176,7 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(plan: Sequence[PlanEntry], cache_dir: str | None) -> None:
     _WORKER["rewriters"] = {entry.spec: make_rewriter(entry.spec, cache_dir) for entry in plan}
+    _WORKER["key"] = (tuple(plan), cache_dir)
 
 
 def _run_job(job: tuple[Original, PlanEntry, int, str | None]) -> list[Rewrite | RewriteFailure]:
@@ -182,16 +186,35 @@ def _run_job(job: tuple[Original, PlanEntry, int, str | None]) -> list[Rewrite |
             for strength, params in rewriter.strengths.items()]
 
 
+def _run_batch(plan: tuple[PlanEntry, ...], cache_dir: str | None,
+               jobs: list[tuple[Original, PlanEntry, int, str | None]]) -> list[Rewrite | RewriteFailure]:
+    """A batch of jobs in a Ray task; a reused worker process keeps its rewriters."""
+    if _WORKER.get("key") != (tuple(plan), cache_dir):
+        _init_worker(plan, cache_dir)  # Ray gives each task one CPU and sets OMP_NUM_THREADS to match
+    return [output for job in jobs for output in _run_job(job)]
+
+
+def _describe_batch(jobs: list[tuple[Original, PlanEntry, int, str | None]]) -> str:
+    from benchmark.runner import show_ids
+
+    return (f"rewriting originals {show_ids([job[0].id for job in jobs])} "
+            f"with {sorted({job[1].spec for job in jobs})}")
+
+
 def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed: int, *,
                   cache_dir: str | None = None, workers: int | None = None, slow_cap: int | None = None,
-                  progress: bool = False, only: Collection[str] | None = None) -> tuple[list[Rewrite], list[RewriteFailure]]:
+                  progress: bool = False, only: Collection[str] | None = None,
+                  executor: "Executor | None" = None) -> tuple[list[Rewrite], list[RewriteFailure]]:
     """Every planned rewriter at every strength on its originals, in a stable order.
 
     ``only`` (original ids) makes just the rewrites of those originals, exactly as the whole
     build makes them: which originals each rewriter gets and every donor are still chosen
     from all of ``originals`` (``bench build --verify --sample``).
 
-    Results do not depend on ``workers``: each rewrite has its own seed. A rewriter that
+    ``executor`` (default: :func:`benchmark.executors.current_executor`, local unless set) says
+    where the jobs run: a process pool here, or Ray tasks (one per batch of jobs).
+
+    Results do not depend on ``workers`` or the executor: each rewrite has its own seed. A rewriter that
     raises :class:`RewriteError`, returns an empty text or returns its input is recorded as a
     failure; any other exception aborts the build naming the original and the rewriter.
     """
@@ -199,6 +222,13 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     donors = _donors(originals, seed)
     jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen
             if only is None or original.id in only]
+    from benchmark.executors import RayExecutor, current_executor
+
+    executor = executor or current_executor()
+    if isinstance(executor, RayExecutor):
+        outputs = list(executor.map_batches(_run_batch, jobs, fixed=(tuple(plan), cache_dir),
+                                            describe=_describe_batch, progress=progress, desc="rewriting"))
+        return _sorted_outputs(outputs)
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 50 or 1))
     bar = None
     if progress:
@@ -223,6 +253,11 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     finally:
         if bar is not None:
             bar.close()
+    return _sorted_outputs(outputs)
+
+
+def _sorted_outputs(outputs: Sequence[Rewrite | RewriteFailure]) -> tuple[list[Rewrite], list[RewriteFailure]]:
+    """Rewrites by id and failures by (original, rewriter, strength): the order never depends on the executor."""
     rewrites = sorted((o for o in outputs if isinstance(o, Rewrite)), key=lambda r: r.id)
     failures = sorted((o for o in outputs if isinstance(o, RewriteFailure)),
                       key=lambda f: (f.original_id, f.rewriter, f.strength))

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from datasets import Dataset
 
     from benchmark.build import BenchmarkData
+    from benchmark.executors import Executor
     from benchmark.metrics import SliceSpec
     from benchmark.models import LoadedModel
     from benchmark.userdata import UserData
 
 __all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "CacheStats", "score_dataset",
-           "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer", "show_ids"]
+           "score_unit", "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer", "show_ids"]
 
 #: Version of the results-file layout; bumped on any incompatible change.
 SCHEMA_VERSION = 1
@@ -114,16 +115,88 @@ def item_keys(task: TaskMetadata, items: "Dataset") -> list[str]:
     return keys
 
 
+def _rows(view: "Dataset", positions: Sequence[int]) -> dict[str, list[Any]]:
+    """The rows at ``positions`` (a slice when they are contiguous: much faster than a list)."""
+    if positions[-1] - positions[0] == len(positions) - 1:
+        return view[positions[0] : positions[-1] + 1]
+    return view[list(positions)]
+
+
+def _where(model: "LoadedModel", task: TaskMetadata) -> str:
+    return f"model {model.name!r} on task {task.name!r}"
+
+
+def _prepare(model: "LoadedModel", task: TaskMetadata, ids: Sequence[str], columns: Sequence[Sequence[str]]) -> None:
+    """The model's ``prepare_*`` on some items' inputs, its errors naming the items."""
+    prepare = model.preparer(task)
+    if prepare is None:
+        return
+    try:
+        prepare(*columns)
+    except Exception as error:
+        raise ModelError(f"{_where(model, task)} raised {type(error).__name__}: {error} (while preparing items "
+                         f"{show_ids(list(ids))}).") from error
+
+
+def _score_batch(model: "LoadedModel", task: TaskMetadata, ids: Sequence[str],
+                 columns: Sequence[Sequence[str]]) -> np.ndarray:
+    """One batch scored and validated, its errors naming the items."""
+    try:
+        raw = model.score_batch(task, ids, columns)
+    except Exception as error:
+        raise ModelError(f"{_where(model, task)} raised {type(error).__name__}: {error} "
+                         f"(while scoring items {show_ids(list(ids))}).") from error
+    return _validate(raw, ids, _where(model, task))
+
+
+def score_unit(model: "LoadedModel", task: TaskMetadata, ids: Sequence[str], columns: Sequence[Sequence[str]], *,
+               batch_size: int, prepare: bool) -> np.ndarray:
+    """A chunk of items prepared (if ``prepare``) and scored in batches, as :func:`score_dataset` does
+    locally: what one Ray actor call computes (:meth:`benchmark.executors.RayExecutor.score_units`)."""
+    if prepare:
+        _prepare(model, task, ids, columns)
+    parts = [_score_batch(model, task, ids[start : start + batch_size],
+                          [column[start : start + batch_size] for column in columns])
+             for start in range(0, len(ids), batch_size)]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+
+
+class _Units:
+    """``todo``'s items in units of ``size``, each read only when asked for: ``(ids, input columns)``."""
+
+    def __init__(self, view: "Dataset", ids: Sequence[str], todo: Sequence[int], size: int,
+                 inputs: Sequence[str]) -> None:
+        self.view, self.ids, self.todo, self.size, self.inputs = view, ids, todo, size, inputs
+
+    def positions(self, unit: int) -> Sequence[int]:
+        return self.todo[unit * self.size : (unit + 1) * self.size]
+
+    def __len__(self) -> int:
+        return -(-len(self.todo) // self.size)
+
+    def __getitem__(self, unit: int) -> tuple[list[str], list[list[str]]]:
+        positions = self.positions(unit)
+        rows = _rows(self.view, positions)
+        return [self.ids[i] for i in positions], [rows[name] for name in self.inputs]
+
+
 def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *, batch_size: int,
                   progress: bool, desc: str, cache: "ScoreCache | None" = None,
                   before_scoring: Callable[[], None] | None = None,
-                  stats: CacheStats | None = None) -> np.ndarray:
+                  stats: CacheStats | None = None, executor: "Executor | None" = None) -> np.ndarray:
     """One validated float per item, in item order, scored in batches of ``batch_size``.
 
     With a ``cache``, items already scored are served from it and each newly scored batch is
     committed to it at once, so an interrupted run loses at most one batch. ``before_scoring``
     runs once, only if some item must be scored (fitting a model is skipped on a cached re-run).
+
+    ``executor`` (default :func:`benchmark.executors.current_executor`): with Ray, the items
+    left to score are sent in units (a prepare chunk, or one batch for models without
+    ``prepare_*``) to actors that hold the fitted model; each unit is scored exactly as here and
+    committed to the cache as it comes back, so the scores are the same and a killed run resumes.
     """
+    from benchmark.executors import RayExecutor, current_executor
+
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
     # Texts are read a chunk or a batch at a time, never all at once, so memory stays flat
@@ -150,31 +223,30 @@ def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *,
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(ids), initial=len(ids) - len(todo), desc=desc, unit="item", file=sys.stderr, leave=False)
-    where = f"model {model.name!r} on task {task.name!r}"
     prepare, ahead = model.preparer(task), max(1, PREPARE_ITEMS // batch_size) * batch_size
+
+    def done(positions: Sequence[int], values: np.ndarray) -> None:
+        scores[list(positions)] = values
+        if cache is not None:
+            cache.put_many({keys[i]: value for i, value in zip(positions, values.tolist())})
+        if bar is not None:
+            bar.update(len(positions))
+
+    executor = executor or current_executor()
     try:
+        if isinstance(executor, RayExecutor) and todo and not model.by_id:  # a predictions file is a lookup
+            units = _Units(view, ids, todo, ahead if prepare is not None else batch_size, task.inputs)
+            for unit, values in executor.score_units(model, task, batch_size, units, prepare=prepare is not None):
+                done(units.positions(unit), values)
+            return scores
         for start in range(0, len(todo), batch_size):
             if prepare is not None and start % ahead == 0:  # e.g. encode the next items' texts together
                 chunk = todo[start : start + ahead]
-                try:
-                    prepare(*(view[chunk][name] for name in task.inputs))
-                except Exception as error:
-                    raise ModelError(f"{where} raised {type(error).__name__}: {error} (while preparing items "
-                                     f"{show_ids([ids[i] for i in chunk])}).") from error
+                rows = view[chunk]
+                _prepare(model, task, [ids[i] for i in chunk], [rows[name] for name in task.inputs])
             batch = todo[start : start + batch_size]
-            batch_ids = [ids[i] for i in batch]
-            rows = view[batch[0] : batch[-1] + 1] if batch[-1] - batch[0] == len(batch) - 1 else view[batch]
-            try:
-                raw = model.score_batch(task, batch_ids, [rows[name] for name in task.inputs])
-            except Exception as error:
-                raise ModelError(f"{where} raised {type(error).__name__}: {error} "
-                                 f"(while scoring items {show_ids(batch_ids)}).") from error
-            values = _validate(raw, batch_ids, where)
-            scores[batch] = values
-            if cache is not None:
-                cache.put_many({keys[i]: value for i, value in zip(batch, values.tolist())})
-            if bar is not None:
-                bar.update(len(batch))
+            rows = _rows(view, batch)
+            done(batch, _score_batch(model, task, [ids[i] for i in batch], [rows[name] for name in task.inputs]))
     finally:
         if bar is not None:
             bar.close()
