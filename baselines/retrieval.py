@@ -7,7 +7,8 @@
   3-gram MinHash signatures in a ``datasketch`` LSH Forest give candidates in sub-linear time;
   candidates are ranked by their estimated Jaccard similarity to the query.
 
-The dense retriever is ``minilm`` itself (exact cosine search; see :mod:`baselines.neural`).
+The dense retriever is ``minilm`` itself (cosine search, exact below 50k documents, a FAISS
+index above; see :mod:`baselines.neural` and :mod:`benchmark.vector_index`).
 ``search`` returns, per query, up to ``k`` ``(document index, score)`` pairs, best first, ties
 by document index; a query's results never depend on the other queries of its batch.
 """

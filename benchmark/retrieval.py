@@ -181,7 +181,10 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
         **record_header(model, task, data, split, limit, len(parts[split]), fitted_on),
         "batch_size": batch_size,
         "n": n,
-        "retrieval": {**retrieval, "k": SEARCH_K, "pool_size": len(pool["id"])},
+        "retrieval": {**retrieval, "k": SEARCH_K, "pool_size": len(pool["id"]),
+                      # An approximate index (a bi-encoder over a large pool) says what it is and how
+                      # close it comes to exact search; exact search records nothing more.
+                      **(retriever.index_record() if callable(getattr(retriever, "index_record", None)) else {})},
         "bootstrap": {"resamples": RESAMPLES, "slice_resamples": RESAMPLES, "seed": 0,
                       "method": "percentile bootstrap of MRR over the queries with a source"},
         "metrics": metrics,
