@@ -26,7 +26,6 @@ import hashlib
 import importlib
 import inspect
 import json
-import math
 import os
 import re
 import sys
@@ -241,6 +240,8 @@ class PredictionsFile:
         self.scores = self._read()
 
     def _read(self) -> dict[str, float]:
+        from benchmark.results import finite_score
+
         scores: dict[str, float] = {}
         seen_lines: dict[str, list[int]] = {}
         bad_scores: list[str] = []
@@ -254,10 +255,11 @@ class PredictionsFile:
             if not isinstance(item_id, str) or not item_id:
                 raise BenchError(f"{where}, line {number}: 'id' must be a non-empty string, got {item_id!r}.")
             seen_lines.setdefault(item_id, []).append(number)
-            if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+            value = finite_score(score)
+            if value is None:
                 bad_scores.append(item_id)
                 continue
-            scores[item_id] = float(score)
+            scores[item_id] = value
         duplicates = sorted(i for i, numbers in seen_lines.items() if len(numbers) > 1)
         if duplicates:
             shown = ", ".join(f"{i} (lines {', '.join(map(str, seen_lines[i]))})" for i in duplicates[:10])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -17,7 +18,7 @@ from benchmark.io import atomic_write_text
 from benchmark.runner import SCHEMA_VERSION
 from benchmark.types import BenchError
 
-__all__ = ["write_result", "load_results", "read_predictions", "result_path", "result_stem", "is_user_data",
+__all__ = ["write_result", "load_results", "read_predictions", "finite_score", "result_path", "result_stem", "is_user_data",
            "is_track"]
 
 
@@ -78,14 +79,73 @@ def load_results(results_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
+def finite_score(value: Any) -> float | None:
+    """A JSON value as a finite float, or None if it is not a finite number (booleans, text, NaN,
+    infinities and integers too large for a float are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def read_predictions(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """id -> row of a loaded results record's predictions file, checked against the sha256 it records."""
-    path = Path(record["_path"]).with_name(record["predictions"]["file"])
+    """id -> row of a loaded results record's predictions file, checked against the sha256 it records.
+
+    Each line must be a JSON object with a unique non-empty string ``id`` and a finite ``score``
+    (and an integer ``rank_of_source`` on a retrieval result); anything else is a :class:`BenchError`
+    naming the file and line.
+    """
+    results_file = record.get("_path", "a results file")
+    entry = record.get("predictions")
+    name = entry.get("file") if isinstance(entry, Mapping) else None
+    if (not isinstance(name, str) or Path(name).name != name or name in ("", ".", "..") or "\0" in name
+            or not isinstance(entry.get("sha256"), str)):
+        raise BenchError(f"{results_file}: its 'predictions' entry ({entry!r}) does not give the name of a "
+                         f"predictions file beside it and that file's sha256; re-run its eval.")
+    path = Path(results_file).with_name(name)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise BenchError(f"{record['_path']}: its predictions file {path} cannot be read ({error}); "
+        raise BenchError(f"{results_file}: its predictions file {path} cannot be read ({error}); "
                          f"re-run its eval.") from error
-    if hashlib.sha256(raw).hexdigest() != record["predictions"]["sha256"]:
-        raise BenchError(f"{path} does not match the sha256 in {record['_path']}; re-run its eval.")
-    return {row["id"]: row for row in map(json.loads, raw.decode("utf-8").splitlines())}
+    if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
+        raise BenchError(f"{path} does not match the sha256 in {results_file}; re-run its eval.")
+    rows: dict[str, dict[str, Any]] = {}
+    lines: dict[str, int] = {}
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            row = json.loads(line.decode("utf-8"))
+        except ValueError as error:  # UnicodeDecodeError is a ValueError too
+            raise BenchError(f"{where}: not a JSON object ({error}); re-run the eval of {results_file}.") from None
+        if not isinstance(row, dict):
+            raise BenchError(f"{where}: expected a JSON object, got {type(row).__name__}; "
+                             f"re-run the eval of {results_file}.")
+        item_id = row.get("id")
+        if not isinstance(item_id, str) or not item_id:
+            problem = f"'id' must be a non-empty string, got {_short(item_id)}"
+        elif item_id in lines:
+            problem = f"id {item_id!r} is already on line {lines[item_id]}"
+        elif finite_score(row.get("score")) is None:
+            problem = f"'score' must be a finite number, got {_short(row.get('score'))}"
+        elif not _is_rank(row.get("rank_of_source", 0)) or ("retrieval" in record and "rank_of_source" not in row):
+            problem = f"'rank_of_source' must be an integer, got {_short(row.get('rank_of_source'))}"
+        else:
+            rows[item_id], lines[item_id] = row, number
+            continue
+        raise BenchError(f"{where}: {problem}; re-run the eval of {results_file}.")
+    return rows
+
+
+def _short(value: Any, chars: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= chars else text[:chars] + "..."
+
+
+def _is_rank(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

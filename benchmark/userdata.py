@@ -27,6 +27,7 @@ Any bad row stops the load with the file and line (or row) named; nothing is wri
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import hashlib
@@ -38,7 +39,7 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from benchmark.io import atomic_write_text, decoded_lines, jsonl_objects, sha256_file, stable_json
 from benchmark.types import BenchError
@@ -85,14 +86,15 @@ class Format:
     """Columns that must all be present; a header with all of them is recognised as this format."""
     columns: Mapping[str, str]
     """Schema field -> column of the format."""
-    make_id: Callable[[Mapping[str, Any]], str] | None = None
-    """Builds the item id from a raw row (when the format's id spans several columns)."""
+    id_columns: tuple[str, ...] = ()
+    """Columns whose values, joined with ``-`` after the format's name, make the item id (when the
+    format's id spans several columns)."""
 
 
 FORMATS: Mapping[str, Format] = {
     "mrpc": Format("mrpc", "pair", ("Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"),
                    {"original": "#1 String", "candidate": "#2 String", "label": "Quality"},
-                   make_id=lambda row: f"mrpc-{row['#1 ID']}-{row['#2 ID']}"),
+                   id_columns=("#1 ID", "#2 ID")),
     "paws": Format("paws", "pair", ("id", "sentence1", "sentence2", "label"),
                    {"original": "sentence1", "candidate": "sentence2", "label": "label", "id": "id"}),
 }
@@ -265,6 +267,23 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     return True
 
 
+#: Byte-order marks of encodings a text file must be converted from (UTF-32 LE's starts with UTF-16 LE's).
+_OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
+               codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
+
+
+def _check_utf8_start(path: Path, where: str) -> None:
+    """Refuse a text file whose first line shows it is UTF-16 or UTF-32, before its header is misread."""
+    with open(path, "rb") as handle:
+        first = handle.readline(1 << 16)
+    for bom, encoding in _OTHER_BOMS.items():
+        if first.startswith(bom):
+            raise BenchError(f"{where}: the file is {encoding} (it starts with a {encoding} byte-order mark); "
+                             f"save it as UTF-8.")
+    if b"\0" in first:
+        raise BenchError(f"{where}, line 1: NUL bytes (is the file UTF-16 or UTF-32?); save the file as UTF-8.")
+
+
 def _pick_split(splits: Mapping[str, Any], split: str | None, what: str, option: str) -> tuple[str, Any]:
     wanted = split or "test"
     if wanted in splits:
@@ -284,6 +303,8 @@ def _open_source(source: str, split: str | None, option: str) -> tuple[str, _Row
                              f"{sorted(_FILE_KINDS)} (or a directory saved with datasets' save_to_disk).")
         if path.stat().st_size == 0:
             raise BenchError(f"{option} {source}: the file is empty; it needs a header or JSON lines and at least one row.")
+        if kind != "parquet":
+            _check_utf8_start(path, f"{option} {source}")
         content_id = sha256_file(path)
         if kind == "jsonl":
             return kind, _Rows(_jsonl_header(path), _jsonl_rows(path), content_id, header_from_first_row=True)
@@ -359,6 +380,14 @@ def _text(value: Any, where: str, field_name: str, column: str) -> str:
     if not value.strip():
         raise BenchError(f"{where}: {field_name} (column {column!r}) is empty.")
     return value
+
+
+def _id_value(value: Any, where: str, column: str) -> str:
+    """An id (or part of one) as text: a non-empty string or an integer, nothing else."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise BenchError(f"{where}: id (column {column!r}) must be a non-empty string or integer, got {shown}.")
+    return str(value).strip()
 
 
 def _slice_value(value: Any, where: str, column: str) -> str:
@@ -456,6 +485,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
     import pyarrow as pa
 
     schema = SCHEMAS[task]
+    id_columns = fmt.id_columns if fmt is not None else ()  # an id made of several columns (MRPC)
     names = ["id", *schema.inputs, "label", *slice_by]
     arrow_schema = pa.schema([(name, pa.int64() if name == "label" else pa.string()) for name in names])
     digest = _fingerprint_digest(task)
@@ -466,19 +496,15 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
         for location, raw in rows:
             where = f"{label_where}, {location}"
             absent = [mapping[name] for name in (*schema.inputs, "label", "id") if name in mapping
-                      and mapping[name] not in raw] + [c for c in slice_by if c not in raw]
+                      and mapping[name] not in raw] + [c for c in (*id_columns, *slice_by) if c not in raw]
             if absent:
                 raise BenchError(f"{where}: missing {absent}; found {sorted(raw)}.")
             texts = [_text(raw[mapping[name]], where, name, mapping[name]) for name in schema.inputs]
             label = _label(raw[mapping["label"]], where, mapping["label"])
-            if fmt is not None and fmt.make_id is not None:
-                item_id = fmt.make_id(raw)
+            if id_columns:
+                item_id = "-".join([fmt.name if fmt else "", *(_id_value(raw[c], where, c) for c in id_columns)])
             elif "id" in mapping:
-                value = raw[mapping["id"]]
-                if value is None or isinstance(value, (bool, float)) or not str(value).strip():
-                    raise BenchError(f"{where}: id (column {mapping['id']!r}) must be a non-empty string or "
-                                     f"integer, got {value!r}.")
-                item_id = str(value).strip()
+                item_id = _id_value(raw[mapping["id"]], where, mapping["id"])
             else:
                 if "id" in raw and fmt is None and "id" not in columns_given:
                     raise BenchError(f"{where}: has an 'id' but the first row has none; give every row an id, or none.")

@@ -178,6 +178,12 @@ def test_missing_columns_are_listed_with_the_ones_found(tmp_path):
     ('{"original": "a", "candidate": "b", "label": 1}\n{"original": "a", "label": 1}\n',
      r"line 2: missing \['candidate'\]"),
     ('{"original": "a", "candidate": "b", "label": 1}\n[1, 2]\n', r"line 2: expected a JSON object, got list"),
+    ('{"id": ["x"], "original": "a", "candidate": "b", "label": 1}\n',
+     r"line 1: id \(column 'id'\) must be a non-empty string or integer, got \['x'\]"),
+    ('{"Quality": 1, "#1 ID": 1, "#2 ID": 2, "#1 String": "a", "#2 String": "b"}\n'
+     '{"Quality": 0, "#2 ID": 4, "#1 String": "c", "#2 String": "d"}\n', r"line 2: missing \['#1 ID'\]"),
+    ('{"Quality": 1, "#1 ID": null, "#2 ID": 2, "#1 String": "a", "#2 String": "b"}\n',
+     r"line 1: id \(column '#1 ID'\) must be a non-empty string or integer, got None"),
     ('{"original": "a", "candidate": "b", "label": 1}\n{"original": \n', r"line 2: not a JSON object"),
 ])
 def test_bad_rows_name_the_file_and_line(tmp_path, content, expected):
