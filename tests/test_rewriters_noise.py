@@ -16,7 +16,7 @@ from benchmark.text import (
     word_change_rate,
     words,
 )
-from benchmark.types import STRENGTHS, BenchError, Rewriter, RewriteError
+from benchmark.types import STRENGTHS, BenchError, RewriteError
 from rewriters import web_noise
 from rewriters.evasion import HOMOGLYPHS, ODD_SPACES, ZERO_WIDTH, Evasion, reveal
 from rewriters.web_noise import BOILERPLATE, WebNoise
@@ -78,13 +78,6 @@ def _web(text: str, seed: int = 0, **rates: float) -> str:
 # --- both rewriters ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rewriter", REWRITERS, ids=lambda r: r.name)
-def test_implements_the_protocol(rewriter) -> None:
-    assert isinstance(rewriter, Rewriter)
-    assert tuple(rewriter.strengths) == STRENGTHS
-    assert rewriter.version == "1.0"
-
-
 @pytest.mark.parametrize("strength", STRENGTHS)
 @pytest.mark.parametrize("rewriter", REWRITERS, ids=lambda r: r.name)
 def test_every_strength_changes_the_text(rewriter, strength: str) -> None:
@@ -117,9 +110,7 @@ def test_deterministic_for_a_seed_and_seed_dependent(rewriter) -> None:
 
 
 @pytest.mark.parametrize("rewriter", REWRITERS, ids=lambda r: r.name)
-def test_bad_params_name_the_parameter(rewriter) -> None:
-    with pytest.raises(BenchError, match="_rate"):
-        rewriter.rewrite(NEWS_1, {}, random.Random(0))
+def test_out_of_range_params_name_the_parameter(rewriter) -> None:  # missing ones: test_registry_protocols.py
     params = dict(rewriter.strengths["light"])
     key = sorted(params)[0]
     params[key] = 1.5

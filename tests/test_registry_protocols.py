@@ -1,0 +1,130 @@
+"""Every registered task, baseline and rewriter (``benchmark.registry``) keeps its protocol.
+
+Iterates over the registries, so a new entry is exercised without a new test: registry names
+match the objects' names, every rewriter has the three strengths and rewrites a short fixed
+text the same way for a seed (a rewriter whose engine is missing is skipped with the reason
+its ``available()`` gives), and every baseline loads through ``resolve_model`` and runs the
+tasks it is declared for, and no others.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from typing import Any, Callable
+
+import pytest
+
+from benchmark.models import resolve_model
+from benchmark.registry import MODELS, REWRITERS, TASKS, load_target
+from benchmark.rewriting import make_rewriter
+from benchmark.types import STRENGTHS, BenchError, Rewriter, Task
+from tests.test_rewriters_llm import gpt_dir  # noqa: F401  (fixture: a tiny random GPT-2, no download)
+
+#: Short, so that the translation engines and MiniLM of the slow rewriters take a second or two.
+TEXT = ("The council approved the new budget for public schools on Tuesday evening. Members argued "
+        "that the money should improve hospitals in rural areas.\n\nThe final decision came after a long "
+        "debate about spending, and the mayor said that work would start next month.")
+DONOR = ("Heavy rain flooded the river valley overnight. Hundreds of families left their homes. "
+         "The army brought boats and food to the town.")
+
+#: The tasks each registered baseline runs. A new baseline adds its line here; the description
+#: in the registry starts with ``TASK:`` when a baseline runs one task only (as ``bench list`` shows).
+BASELINE_TASKS = {
+    "random": {"pair", "detect", "retrieve"},
+    "tfidf": {"pair", "retrieve"},
+    "char-tfidf": {"pair", "retrieve"},
+    "shingle": {"pair", "retrieve"},
+    "minhash": {"pair", "retrieve"},
+    "minilm": {"pair", "retrieve"},
+    "minilm-align": {"pair", "retrieve"},
+    "learned": {"pair", "retrieve"},
+    "word-rarity": {"detect"},
+    "char-ngram-lr": {"detect"},
+    "minilm-lr": {"detect"},
+    "bm25": {"retrieve"},
+    "minhash-lsh": {"retrieve"},
+}
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_every_task_is_registered_under_its_own_name(name: str) -> None:
+    task = load_target(TASKS[name].target)
+    assert isinstance(task, Task) and callable(task.build_items)
+    meta = task.metadata
+    assert meta.name == name and TASKS[name].description
+    assert meta.model_method in ("score_pairs", "score_texts", "search")
+    assert meta.inputs and meta.main_score and re.fullmatch(r"\d+(\.\d+)*", meta.version)
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def test_the_baseline_table_lists_every_registered_baseline() -> None:
+    assert set(BASELINE_TASKS) == set(MODELS), "add the new baseline's tasks to BASELINE_TASKS"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_baseline_loads_and_runs_the_tasks_it_is_declared_for(name: str) -> None:
+    model = resolve_model(name)
+    assert (model.name, model.slug, model.source) == (name, name, "baseline")
+    assert model.description == MODELS[name].description
+    tasks = {task: load_target(entry.target).metadata for task, entry in TASKS.items()}
+    supported = {task for task, meta in tasks.items() if model.supports(meta)}
+    assert supported == BASELINE_TASKS[name], {task: model.unsupported(meta) for task, meta in tasks.items()}
+    declared = re.match(r"(\w+): ", MODELS[name].description)
+    if len(supported) == 1:
+        assert declared and declared.group(1) in supported, f"start the description with '{next(iter(supported))}: '"
+    else:
+        assert not declared or declared.group(1) not in tasks
+    for task in supported - {"retrieve"}:  # scored tasks call the task's method on the object
+        assert callable(getattr(model.obj, tasks[task].model_method, None))
+
+
+# --------------------------------------------------------------------------- rewriters
+
+
+def _factory(name: str, request: pytest.FixtureRequest) -> Callable[[], Rewriter]:
+    """How to make ``name`` as the build does, or skip when its engine is not installed."""
+    available = getattr(load_target(REWRITERS[name].target), "available", None)
+    if callable(available):
+        ok, reason = available()
+        if not ok:
+            pytest.skip(reason)
+    if name == "llm":  # needs a model you name: a tiny random GPT-2 (tests/test_rewriters_llm.py)
+        model_dir = str(request.getfixturevalue("gpt_dir"))
+        return lambda: load_target(REWRITERS[name].target)(model_dir, max_new_tokens=12)
+    return lambda: make_rewriter(name)
+
+
+def _rewrite(rewriter: Rewriter, params: Any, seed: int) -> str:
+    extra: dict[str, Any] = {"donor": DONOR} if getattr(rewriter, "needs_donor", False) else {}
+    return rewriter.rewrite(TEXT, params, random.Random(seed), **extra)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("name", list(REWRITERS))
+def test_every_rewriter_keeps_the_protocol_and_is_deterministic(name: str, request: pytest.FixtureRequest) -> None:
+    make = _factory(name, request)
+    rewriter = make()
+    assert isinstance(rewriter, Rewriter) and rewriter.name == name
+    assert tuple(rewriter.strengths) == STRENGTHS
+    assert re.fullmatch(r"\d+\.\d+(\+\S+)?", rewriter.version), rewriter.version
+    outputs = {}
+    for strength in STRENGTHS:
+        json.dumps(dict(rewriter.strengths[strength]), sort_keys=True)  # recorded with every rewrite
+        outputs[strength] = _rewrite(rewriter, rewriter.strengths[strength], seed=11)
+        assert isinstance(outputs[strength], str) and outputs[strength].strip() and outputs[strength] != TEXT
+    # The same text, strength and seed give the same rewrite, on this instance and a fresh one.
+    assert _rewrite(rewriter, rewriter.strengths["medium"], seed=11) == outputs["medium"]
+    fresh = make()
+    assert _rewrite(fresh, fresh.strengths["medium"], seed=11) == outputs["medium"]
+
+
+@pytest.mark.parametrize("name", list(REWRITERS))
+def test_every_rewriter_refuses_missing_params_by_name(name: str, request: pytest.FixtureRequest) -> None:
+    rewriter = _factory(name, request)()
+    with pytest.raises(BenchError, match=rf"^{re.escape(name)} param \w+ must be"):
+        _rewrite(rewriter, {}, seed=0)
