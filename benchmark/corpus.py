@@ -43,7 +43,6 @@ __all__ = [
     "data_dir",
     "source_files",
     "load_news",
-    "load_encyclopedia",
     "clean_wiki_article",
     "cut_passages",
     "dedupe",
@@ -497,11 +496,6 @@ def _wiki_rows() -> tuple[list[tuple[str, str, str, str]], int, int]:
                     index += 1
     rows.sort(key=lambda row: row[0])
     return rows, n_short, len(articles)
-
-
-def load_encyclopedia() -> list[tuple[str, str, str, str]]:
-    """Wikipedia passages as ``(id, domain, source_doc, text)``, sorted by id (not deduplicated)."""
-    return _wiki_rows()[0]
 
 
 # --------------------------------------------------------------------------- dedupe
