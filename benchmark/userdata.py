@@ -205,9 +205,6 @@ def _delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tup
     except csv.Error as error:
         raise BenchError(f"{path}, line {numbers[0]}: cannot read the header ({error}).") from None
     header = [h.strip() for h in header]
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise BenchError(f"{path}, line 1: the header names a column more than once: {duplicated}.")
 
     def rows() -> Iterator[tuple[str, Mapping[str, Any]]]:
         while True:
@@ -581,6 +578,10 @@ def _checked_header(task: str, raw: _Rows, fmt: str | None, columns: Mapping[str
     """The format and field -> column mapping of ``raw``, checked against its header."""
     if not raw.header:
         raise BenchError(f"{where}: no rows; it needs a header (or JSON objects) and at least one row.")
+    duplicated = sorted({h for h in raw.header if raw.header.count(h) > 1})
+    if duplicated:  # a row would keep only the last column of each name
+        raise BenchError(f"{where}: the header names a column more than once: {duplicated}; give each column "
+                         f"its own name.")
     return _resolve_columns(task, raw.header, fmt, columns, slice_by, where, raw.header_from_first_row)
 
 

@@ -201,6 +201,42 @@ def test_parquet_rows_round_trip(rows, nulls: bool) -> None:
         (o, c, label) for o, c, (_, label) in rows]
 
 
+def _arrow_columns() -> dict[str, Callable[[], Any]]:
+    import pyarrow as pa
+
+    return {
+        "text": lambda: pa.array(["first text", "second text"]),
+        "large text": lambda: pa.array(["third text", "fourth text"], pa.large_string()),
+        "dictionary": lambda: pa.array(["fifth text", "sixth text"]).dictionary_encode(),
+        "labels": lambda: pa.array([1, 0]),
+        "floats": lambda: pa.array([1.0, math.nan]),
+        "booleans": lambda: pa.array([True, False]),
+        "nulls": lambda: pa.array([None, None], pa.string()),
+        "bytes": lambda: pa.array([b"a", b"b"]),
+        "lists": lambda: pa.array([["a"], ["b"]]),
+        "structs": lambda: pa.array([{"x": 1}, {"x": 2}]),
+        "huge ints": lambda: pa.array([2**62, -(2**62)]),
+    }
+
+
+@FAST
+@given(columns=st.lists(st.tuples(st.sampled_from(["original", "candidate", "text", "label", "id", "site"]),
+                                  st.sampled_from(sorted(_arrow_columns()))), min_size=1, max_size=6),
+       task=st.sampled_from(["pair", "detect"]), slice_by=st.sampled_from([(), ("site",)]))
+def test_parquet_columns_of_any_type(columns, task: str, slice_by) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    makers = _arrow_columns()
+    table = pa.Table.from_arrays([makers[kind]() for _, kind in columns], names=[name for name, _ in columns])
+    with workdir() as tmp:
+        path = tmp / "typed.parquet"
+        pq.write_table(table, path)
+        data = outcome(lambda: load(path, task, slice_by=list(slice_by)), str(path), "--slice-by")
+        if data is not None:
+            check_items(data, task)
+
+
 # --------------------------------------------------------------------------- encodings
 
 
@@ -547,3 +583,19 @@ def test_utf16_and_utf32_files_are_named_as_such(tmp_path: Path, encoding: str, 
     with pytest.raises(BenchError, match=expected) as caught:
         load(path)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_column_name_used_twice_is_refused(tmp_path: Path, suffix: str) -> None:
+    """Before the fix a Parquet file with two 'original' columns silently read the second."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / f"twice{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_arrays([pa.array(["a", "b"]), pa.array(["x", "y"]), pa.array(["c", "d"]),
+                                             pa.array([1, 0])], names=["original", "candidate", "original", "label"]), path)
+    else:
+        path.write_text("original,candidate,original,label\na,x,c,1\nb,y,d,0\n", encoding="utf-8")
+    with pytest.raises(BenchError, match=r"the header names a column more than once: \['original'\]; give each"):
+        load(path)
