@@ -1,7 +1,8 @@
 """Every registered task, baseline and rewriter (``benchmark.registry``) keeps its protocol.
 
 Iterates over the registries, so a new entry is exercised without a new test: registry names
-match the objects' names, every rewriter has the three strengths and rewrites a short fixed
+match the objects' names, every task builds sorted, labelled items with its inputs and slice
+columns from a tiny corpus, every rewriter has the three strengths and rewrites a short fixed
 text the same way for a seed (a rewriter whose engine is missing is skipped with the reason
 its ``available()`` gives), and every baseline loads through ``resolve_model`` and runs the
 tasks it is declared for, and no others.
@@ -18,7 +19,7 @@ import pytest
 from benchmark.models import resolve_model
 from benchmark.registry import MODELS, REWRITERS, TASKS, load_target
 from benchmark.rewriting import make_rewriter
-from benchmark.types import STRENGTHS, BenchError, Rewriter, Task
+from benchmark.types import SPLITS, STRENGTHS, BenchError, Original, Rewrite, Rewriter, Task
 from tests.test_rewriters_llm import gpt_dir  # noqa: F401  (fixture: a tiny random GPT-2, no download)
 
 #: Short, so that the translation engines and MiniLM of the slow rewriters take a second or two.
@@ -58,6 +59,41 @@ def test_every_task_is_registered_under_its_own_name(name: str) -> None:
     assert meta.name == name and TASKS[name].description
     assert meta.model_method in ("score_pairs", "score_texts", "search")
     assert meta.inputs and meta.main_score and re.fullmatch(r"\d+(\.\d+)*", meta.version)
+
+
+def _tiny_corpus() -> tuple[list[Original], list[Rewrite]]:
+    """Three originals per split and domain, each with two seen rewrites; test ones also an unseen one."""
+    words = "council budget school river valley family mayor spending hospital debate rain army boat food town".split()
+    originals, rewrites = [], []
+    for n, (split, domain, k) in enumerate((s, d, k) for s in SPLITS for d in ("news", "encyclopedia") for k in range(3)):
+        rng = random.Random(n)
+        original = Original(f"{domain}-{split}-{k}", domain, f"{domain}-{split}-{k}", split,
+                            " ".join(rng.choice(words) for _ in range(40)) + ".")
+        originals.append(original)
+        cells = [("wordnet-spin", "light", True), ("wordnet-spin", "heavy", True)]
+        cells += [("paraphrase", "medium", False)] if split == "test" else []
+        for rewriter, strength, seen in cells:
+            text = original.text.replace("e", "a") if seen else original.text.upper()
+            rewrites.append(Rewrite(f"{original.id}-{rewriter}-{strength}", original.id, rewriter, "1.0", strength, "{}",
+                                    0, seen, text, 0.5, 0.3, 1.0, 0.9))
+    return originals, rewrites
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_every_task_builds_sorted_labelled_items_with_its_inputs_and_slices(name: str) -> None:
+    task = load_target(TASKS[name].target)
+    originals, rewrites = _tiny_corpus()
+    items = task.build_items(originals, rewrites, 0)
+    assert set(SPLITS) <= set(items)
+    assert task.build_items(originals, rewrites, 0) == items  # a pure function of its inputs and seed
+    for split in SPLITS:
+        rows = items[split]
+        ids = [row["id"] for row in rows]
+        assert ids == sorted(set(ids)), f"{split}: ids must be unique and sorted"
+        assert {row["label"] for row in rows} == {0, 1}, split
+        for row in rows:
+            assert all(isinstance(row[column], str) and row[column] for column in task.metadata.inputs)
+            assert all(spec.key in row for spec in task.metadata.slices)
 
 
 # --------------------------------------------------------------------------- baselines
