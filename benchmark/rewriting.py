@@ -96,15 +96,16 @@ def resolve_plan(plan: Sequence[PlanEntry], originals: Sequence[Original], seed:
 
     Unseen rewriters get test originals only. A rewriter with a ``max_build_originals``
     attribute (slow ones, e.g. back-translation) gets a stable, hash-chosen subset of that size,
-    or of ``slow_cap`` if smaller (small smoke builds).
+    or of ``slow_cap`` if smaller (small smoke builds); one marked ``slow`` (seconds per text,
+    e.g. ``paraphrase``) gets all its originals, but only ``slow_cap`` of them in a small build.
     """
     resolved = []
     for entry in plan:
         rewriter = make_rewriter(entry.spec, cache_dir)
         chosen = [o for o in originals if entry.seen_in_training or o.split == "test"]
         limit = getattr(rewriter, "max_build_originals", None)
-        if limit is not None and slow_cap is not None:
-            limit = min(limit, slow_cap)
+        if slow_cap is not None and (limit is not None or getattr(rewriter, "slow", False)):
+            limit = min(limit if limit is not None else slow_cap, slow_cap)
         if limit is not None and len(chosen) > limit:
             keep = set(sorted((o.id for o in chosen), key=lambda i: _hash_rank(seed, rewriter.name, i))[:limit])
             chosen = [o for o in chosen if o.id in keep]
@@ -174,7 +175,11 @@ def _rewrite_one(original: Original, rewriter: Rewriter, entry: PlanEntry, stren
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(plan: Sequence[PlanEntry], cache_dir: str | None) -> None:
+def _init_worker(plan: Sequence[PlanEntry], cache_dir: str | None, threads: int | None = None) -> None:
+    if threads is not None:
+        # Rewriters that run a neural model (paraphrase's meaning checks) use this many threads:
+        # the workers share the CPUs, and torch threads that wait on a busy core are slower than none.
+        os.environ.setdefault("REWRITE_BENCH_THREADS", str(threads))
     _WORKER["rewriters"] = {entry.spec: make_rewriter(entry.spec, cache_dir) for entry in plan}
     _WORKER["key"] = (tuple(plan), cache_dir)
 
@@ -245,7 +250,9 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
                 if bar is not None:
                     bar.update()
         else:
-            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(tuple(plan), cache_dir)) as pool:
+            threads = max(1, (os.cpu_count() or 1) // workers)
+            with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                     initargs=(tuple(plan), cache_dir, threads)) as pool:
                 for result in pool.map(_run_job, jobs, chunksize=8):
                     outputs.extend(result)
                     if bar is not None:

@@ -51,6 +51,11 @@ class Chain:
         return any(_needs_donor(part) for part in self.parts)
 
     @property
+    def slow(self) -> bool:
+        """Whether a part is slow (seconds per text): small builds then cap the chain too."""
+        return any(getattr(part, "slow", False) for part in self.parts)
+
+    @property
     def max_build_originals(self) -> int | None:
         """The tightest build limit of any part: a chain is as slow as its slowest step."""
         limits = [limit for part in self.parts if (limit := getattr(part, "max_build_originals", None)) is not None]

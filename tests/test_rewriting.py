@@ -67,6 +67,14 @@ def test_unseen_rewriters_get_test_originals_only(user_rewriters):
     assert {o.split for o in unseen} == {"test"}
 
 
+def test_small_builds_cap_slow_rewriters_and_their_chains_but_the_full_build_does_not():
+    plan = [PlanEntry("paraphrase", True), PlanEntry("paraphrase+web-noise", False), PlanEntry("restructure", True)]
+    full = resolve_plan(plan, _originals(), 0, None)
+    assert [len(chosen) for _, _, chosen in full] == [4, 3, 4]
+    small = resolve_plan(plan, _originals(), 0, None, slow_cap=2)
+    assert [len(chosen) for _, _, chosen in small] == [2, 2, 4]  # restructure is fast: never capped
+
+
 def test_rewrites_record_provenance_and_do_not_depend_on_workers(user_rewriters):
     plan = [PlanEntry(f"{user_rewriters}:Upper", True), PlanEntry(f"{user_rewriters}:Upper+{user_rewriters}:Upper", False)]
     one, fail_one = make_rewrites(_originals(), plan, seed=3, workers=1)
