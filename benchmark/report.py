@@ -439,14 +439,6 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
     realism_png = None
     if data is not None and (data.path / "realism.png").is_file():
         realism_png = (data.path / "realism.png").read_bytes()  # the build's card drew it
-    elif data is not None and data.info.get("realism_points"):
-        import tempfile
-
-        from benchmark.realism import RealismPoint, plot_realism_map
-
-        with tempfile.TemporaryDirectory() as tmp:
-            plot_realism_map([RealismPoint(**point) for point in data.info["realism_points"]], Path(tmp) / "r.png")
-            realism_png = (Path(tmp) / "r.png").read_bytes()
     track_lines: list[str] = []
     if with_tracks:
         from benchmark.validity import render_track_sections

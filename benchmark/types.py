@@ -19,7 +19,6 @@ __all__ = [
     "Rewrite",
     "RewriteError",
     "Rewriter",
-    "PairScorer",
     "BenchError",
     "TaskMetadata",
     "Task",
@@ -73,6 +72,9 @@ class Rewrite:
     """Share of the source's words not kept in order by the rewrite (difflib alignment)."""
     length_ratio: float
     """Rewrite word count / source word count."""
+    meaning_cosine: float = float("nan")
+    """MiniLM cosine to the source (first 256 word pieces of each), rounded to 4 places: set for
+    every rewrite by the build (``benchmark.build.measure_meaning``); NaN until then."""
 
 
 class RewriteError(Exception):
@@ -93,18 +95,6 @@ class Rewriter(Protocol):
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return the rewritten text; raise :class:`RewriteError` if no change is possible."""
-        ...
-
-
-@runtime_checkable
-class PairScorer(Protocol):
-    """A model for the ``pair`` task.
-
-    ``score_pairs`` returns one finite float per pair; higher means "the candidate is derived
-    from the original". A plain function ``f(originals, candidates)`` is accepted too.
-    """
-
-    def score_pairs(self, originals: Sequence[str], candidates: Sequence[str]) -> Sequence[float]:
         ...
 
 

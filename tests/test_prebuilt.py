@@ -9,10 +9,10 @@ import pytest
 
 from benchmark.build import (
     BuildConfig,
-    config_key,
     describe_config,
     export_prebuilt,
     load_or_build,
+    rewrites_key,
     verify_against_prebuilt,
 )
 from benchmark.cli import main
@@ -25,14 +25,14 @@ LIGHT = BuildConfig(max_originals=2, base_plan=(PlanEntry("wordnet-spin", True),
 
 
 def test_shipped_data_is_the_default_build_and_matches_its_checksums():
-    shipped = find_prebuilt(config_key(describe_config(BuildConfig())))
+    shipped = find_prebuilt(rewrites_key(describe_config(BuildConfig())))
     assert shipped is not None, ("benchmark/prebuilt is not the default build's data: after changing the default "
                                  "build, run `bench build --from-scratch --export-prebuilt benchmark/prebuilt`")
     sizes = {path.name: path.stat().st_size for path in PREBUILT_DIR.iterdir()}
     assert sum(sizes.values()) < 40 * 2**20, sizes
     manifest = json.loads((PREBUILT_DIR / "prebuilt.json").read_text())
     assert set(manifest["files"]) == {"originals.parquet", "rewrites.parquet"}
-    assert {"failures", "corpus", "meaning_preservation", "realism_points"} <= set(manifest["info"])
+    assert {"failures", "corpus"} <= set(manifest["info"])
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,24 @@ def test_a_build_derived_from_shipped_data_equals_the_build_it_was_exported_from
 
 def test_another_configuration_does_not_use_the_shipped_data(exported):
     other = BuildConfig(max_originals=3, base_plan=LIGHT.base_plan)
-    assert find_prebuilt(config_key(describe_config(other)), exported) is None
+    assert find_prebuilt(rewrites_key(describe_config(other)), exported) is None
+
+
+def test_a_new_task_version_still_uses_the_shipped_rewrites():
+    # Tasks are derived locally from the shipped rewrites: their versions are not in its key.
+    description = describe_config(LIGHT)
+    bumped = {**description, "tasks": {name: version + ".1" for name, version in description["tasks"].items()}}
+    assert rewrites_key(bumped) == rewrites_key(description)
+    assert rewrites_key({**description, "seed": 1}) != rewrites_key(description)
+
+
+def test_every_rewrite_has_its_meaning_cosine(light_build):
+    import math
+
+    rewrites = light_build.rewrites()
+    assert all(-1.0 <= c <= 1.0 and not math.isnan(c) for c in rewrites["meaning_cosine"])
+    rows = light_build.info["meaning_preservation"]
+    assert sum(row["n"] for row in rows) == len(rewrites)
 
 
 def test_a_damaged_shipped_file_is_an_error_naming_it(exported, tmp_path):
@@ -68,23 +85,23 @@ def test_a_damaged_shipped_file_is_an_error_naming_it(exported, tmp_path):
     with (damaged / "rewrites.parquet").open("ab") as handle:
         handle.write(b"\0")
     with pytest.raises(BenchError, match=r"rewrites\.parquet does not match its checksum.*--from-scratch"):
-        find_prebuilt(config_key(describe_config(LIGHT)), damaged)
+        find_prebuilt(rewrites_key(describe_config(LIGHT)), damaged)
     (damaged / "originals.parquet").unlink()
     with pytest.raises(BenchError, match=r"originals\.parquet is missing"):
-        find_prebuilt(config_key(describe_config(LIGHT)), damaged)
+        find_prebuilt(rewrites_key(describe_config(LIGHT)), damaged)
 
 
 def test_verify_finds_nothing_on_an_honest_rebuild_and_names_a_changed_rewrite(light_build, exported, tmp_path):
     report = verify_against_prebuilt(tmp_path, LIGHT, sample=2, progress=False, prebuilt_dir=exported)
     assert len(report.originals) == 2 and report.n_rewrites > 0 and report.differences == []
 
-    shipped = find_prebuilt(config_key(describe_config(LIGHT)), exported)
+    shipped = find_prebuilt(rewrites_key(describe_config(LIGHT)), exported)
     originals, rewrites = shipped.read()
     target = next(r for r in rewrites if r.source_id in report.originals)
     tampered = [Rewrite(**{**r.__dict__, "text": r.text + " Advertisement"}) if r.id == target.id else r
                 for r in rewrites]
     changed = tmp_path / "changed"
-    write_prebuilt(changed, config_key=shipped.config_key, fingerprint=shipped.fingerprint, originals=originals,
+    write_prebuilt(changed, rewrites_key=shipped.rewrites_key, fingerprint=shipped.fingerprint, originals=originals,
                    rewrites=tampered, info=shipped.info)
     report = verify_against_prebuilt(tmp_path, LIGHT, sample=2, progress=False, prebuilt_dir=changed)
     assert [(d.id, d.kind) for d in report.differences] == [(target.id, "text")]

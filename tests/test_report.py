@@ -211,14 +211,17 @@ def test_report_on_the_committed_results(tmp_path, capsys):
         assert len(seen["images"]) >= 10 and all(ok and width > 0 for _, ok, width in seen["images"])
 
 
-def test_realism_map_is_drawn_from_the_build_points_when_its_png_is_missing(tmp_path):
+def test_realism_map_is_the_builds_png(tmp_path):
     from types import SimpleNamespace
 
+    from benchmark.realism import RealismPoint, plot_realism_map
     from benchmark.report import build_report
 
-    points = [{"rewriter": "wordnet-spin", "strength": s, "word_change_rate": c, "ngram5_containment": 1 - c,
-               "minilm_cosine": 0.95} for s, c in (("light", 0.1), ("heavy", 0.4))]
-    data = SimpleNamespace(path=tmp_path / "build", info={"realism_points": points}, task_fingerprints={})
+    build = tmp_path / "build"
+    build.mkdir()
+    plot_realism_map([RealismPoint("wordnet-spin", s, c, 1 - c, 0.95) for s, c in (("light", 0.1), ("heavy", 0.4))],
+                     build / "realism.png")
+    data = SimpleNamespace(path=build, info={}, task_fingerprints={})
     summary = build_report([], tmp_path / "site", data, with_tracks=False)
     assert summary.figures == ["realism.png"] and 'src="realism.png"' in summary.index.read_text()
-    assert (tmp_path / "site" / "realism.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "site" / "realism.png").read_bytes() == (build / "realism.png").read_bytes()

@@ -1,0 +1,54 @@
+"""A full cold rebuild of the default data: every rewrite and translation made from nothing.
+
+Runs ``bench build --from-scratch`` in a fresh cache folder (so the translation cache starts
+empty), and prints the wall time, the CPU time and the peak memory of the build. With
+``--export-prebuilt DIR`` the build is also written as the shipped data (how maintainers
+refresh ``benchmark/prebuilt`` after a change to the default build).
+
+    python benchmarks/cold_build.py                                   # temporary cache, removed after
+    python benchmarks/cold_build.py --cache /tmp/cold --export-prebuilt benchmark/prebuilt
+
+Resuming: run it again with the same ``--cache`` after a kill; finished translations are kept.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from benchmark.build import BuildConfig, export_prebuilt, load_or_build
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", type=Path, default=None, help="cache folder (default: a new temporary one)")
+    parser.add_argument("--export-prebuilt", type=Path, default=None, metavar="DIR")
+    args = parser.parse_args()
+
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="rewrite-bench-cold-"))
+    started, cpu_started = time.perf_counter(), os.times()
+    try:
+        data = load_or_build(cache, BuildConfig(), from_scratch=True, progress=True)
+        wall = time.perf_counter() - started
+        cpu = os.times()
+        cpu_s = (cpu.user + cpu.system + cpu.children_user + cpu.children_system
+                 - cpu_started.user - cpu_started.system - cpu_started.children_user - cpu_started.children_system)
+        peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 2**20
+        print(f"cold build: {wall / 60:.1f} min wall, {cpu_s / 60:.1f} CPU-min, peak memory of one process "
+              f"{peak:.2f} GiB, {os.cpu_count()} CPUs; {len(data.rewrites())} rewrites of {len(data.originals())} "
+              f"originals; fingerprint {data.fingerprint}")
+        if args.export_prebuilt is not None:
+            export_prebuilt(data, args.export_prebuilt)
+            print(f"wrote the shipped data to {args.export_prebuilt}")
+    finally:
+        if args.cache is None:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
