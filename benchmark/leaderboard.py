@@ -71,9 +71,10 @@ def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str],
     return lines
 
 
-#: Slices shown as extra main-score columns, per task: generalisation and the hard negatives.
+#: Slices shown as extra main-score columns, per task: the real-spinner regime (``hard``),
+#: generalisation and the hard negatives.
 HARD_SLICES: Mapping[str, tuple[str, ...]] = {
-    "pair": ("rewriter_seen", "negative_kind"),
+    "pair": ("hard", "rewriter_seen", "negative_kind"),
     "detect": ("rewriter_seen",),
     "retrieve": ("rewriter_seen",),
 }

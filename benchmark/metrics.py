@@ -38,7 +38,7 @@ __all__ = [
 #: Objectives accepted by :func:`best_threshold`.
 OBJECTIVES: tuple[str, ...] = ("f1", "accuracy")
 #: Values accepted by :attr:`SliceSpec.applies_to`.
-APPLIES_TO: tuple[str, ...] = ("positive", "negative", "both", "auto")
+APPLIES_TO: tuple[str, ...] = ("positive", "negative", "both", "auto", "subset")
 
 # Upper bound on the number of array cells one bootstrap chunk allocates (about 8 MB per
 # int64 array); chunking changes memory use only, never the result.
@@ -360,7 +360,9 @@ class SliceSpec:
     slice keeps all positives), ``"both"`` (e.g. domain; each slice keeps only its items) or
     ``"auto"`` (a user's column, whose values may belong to one class: decided per value, a value
     seen among positives only keeps all negatives, one seen among negatives only keeps all
-    positives, as the built-in one-class attributes do; any other value keeps only its items).
+    positives, as the built-in one-class attributes do; any other value keeps only its items)
+    or ``"subset"`` (a chosen subset of both classes, e.g. ``pair``'s ``hard`` items: a slice
+    per value other than ``"none"``, keeping only its items; ``"none"`` marks the rest).
     """
 
     key: str
@@ -419,6 +421,10 @@ def _scoped_slice_masks(
                            "negative" if not (own & is_pos).any() else None)
                 mask = own | (~is_pos if seen_in == "positive" else is_pos if seen_in == "negative" else own)
                 out.append((spec.key, value, mask, _KEEPS.get(seen_in or "")))
+            continue
+        if spec.applies_to == "subset":
+            for value in sorted(set(column) - {"none"}, key=str):
+                out.append((spec.key, value, values == value, None))
             continue
         if spec.applies_to == "positive":
             carriers, others = is_pos, ~is_pos

@@ -10,6 +10,11 @@ For every original of a split, with ``k`` rewrites of it:
   same topic), and ``rewrite-of-other`` (rewrites of its nearest neighbour, or of the next
   nearest where it has too few: the candidate looks spun but is derived from another text).
 
+The ``hard`` slice is the regime real neural spinners live in: positives inside the
+real-spinner region (``benchmark/realism.py``, by each rewrite's recorded change, 5-gram
+containment and MiniLM cosine) against the ``same-topic`` and ``rewrite-of-other`` negatives.
+Nothing is chosen by how a detector scores it.
+
 All neighbours and random draws stay inside the split, so no text crosses splits.
 """
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from benchmark.metrics import SliceSpec
+from benchmark.realism import in_region
 from benchmark.text import words
 from benchmark.types import Original, Rewrite, Task, TaskMetadata
 from tasks.common import items_per_split
@@ -29,7 +35,7 @@ __all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_nei
 
 METADATA = TaskMetadata(
     name="pair",
-    version="1.1",
+    version="1.2",
     description="Is the candidate derived from the original? Higher score = derived.",
     main_score="auroc",
     inputs=("original", "candidate"),
@@ -41,6 +47,7 @@ METADATA = TaskMetadata(
         SliceSpec("negative_kind", "negative"),
         SliceSpec("domain", "both"),
         SliceSpec("length", "both"),
+        SliceSpec("hard", "subset"),
     ),
 )
 
@@ -78,8 +85,14 @@ def nearest_neighbours(texts: Sequence[str], k: int) -> list[list[int]]:
     return [np.lexsort((index, -row))[:k].tolist() for row in sims]
 
 
+#: Negatives of the ``hard`` slice: texts on the same topic, and spun texts of another source.
+HARD_NEGATIVE_KINDS = frozenset({"same-topic", "rewrite-of-other"})
+
+
 def _row(item_id: str, original: Original, candidate_text: str, candidate_id: str, label: int,
-         rewriter: str, strength: str, negative_kind: str, rewriter_seen: str = "none") -> dict[str, Any]:
+         rewriter: str, strength: str, negative_kind: str, rewriter_seen: str = "none",
+         in_region: bool = False) -> dict[str, Any]:
+    hard = in_region if label == 1 else negative_kind in HARD_NEGATIVE_KINDS
     return {
         "id": item_id,
         "original_id": original.id,
@@ -93,6 +106,7 @@ def _row(item_id: str, original: Original, candidate_text: str, candidate_id: st
         "negative_kind": negative_kind,
         "rewriter_seen": rewriter_seen,
         "length": length_bucket(original.text),
+        "hard": "hard" if hard else "none",
     }
 
 
@@ -110,7 +124,8 @@ def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]
         rng = _rng(seed, "pair", original.id)
         for rw in own:
             rows.append(_row(f"{original.id}|pos|{rw.id}", original, rw.text, rw.id, 1,
-                             rw.rewriter, rw.strength, "none", _seen(rw)))
+                             rw.rewriter, rw.strength, "none", _seen(rw),
+                             in_region(rw.word_change_rate, rw.ngram5_overlap, rw.meaning_cosine)))
 
         per_kind = max(1, len(own) // 3)
         near = neighbours[i]

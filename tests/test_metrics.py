@@ -450,3 +450,16 @@ def test_evaluate_module_loads_offline_and_agrees(monkeypatch, tmp_path):
     plain = metric.compute(predictions=A_SCORES, references=A_LABELS, n_resamples=0)
     assert plain == compute_metrics(A_SCORES, A_LABELS, None, with_ci=False)
     assert plain["auroc"] == 0.75
+
+
+def test_subset_slice_keeps_only_its_marked_items_and_never_reports_none():
+    # pair's hard slice: in-region positives (0.9, 0.4) against hard negatives (0.5, 0.3); the
+    # easy items (0.95 positive, 0.1 negative) are marked "none" and left out.
+    scores = [0.9, 0.4, 0.95, 0.5, 0.3, 0.1]
+    labels = [1, 1, 1, 0, 0, 0]
+    hard = ["hard", "hard", "none", "hard", "hard", "none"]
+    rows = slice_metrics(scores, labels, {"hard": hard}, [SliceSpec("hard", "subset")], None, n_resamples=20)
+    got = [r for r in rows if r["slice"] == "hard"]
+    assert [r["value"] for r in got] == ["hard"]
+    assert (got[0]["n_positive"], got[0]["n_negative"]) == (2, 2)
+    assert got[0]["auroc"] == pytest.approx(auroc([0.9, 0.4, 0.5, 0.3], [1, 1, 0, 0])) == pytest.approx(3 / 4)

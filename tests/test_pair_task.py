@@ -96,3 +96,20 @@ def test_unseen_rewriters_are_sliced_as_unseen():
     seen = {(row["strength"], row["rewriter_seen"]) for row in rows if row["label"] == 1}
     assert seen == {("light", "seen"), ("medium", "seen"), ("heavy", "unseen")}
     assert {row["rewriter_seen"] for row in rows if row["negative_kind"] in ("same-topic", "unrelated")} == {"none"}
+
+
+def test_hard_items_are_in_region_positives_and_the_hard_negative_kinds():
+    from dataclasses import replace
+
+    originals, rewrites = _corpus()
+    # Heavy rewrites of even originals are put inside the real-spinner region by their recorded
+    # statistics; light and medium ones stay outside.
+    inside = {rw.id for rw in rewrites if rw.strength == "heavy" and int(rw.source_id[1:]) % 2 == 0}
+    rewrites = [replace(rw, word_change_rate=0.5, ngram5_overlap=0.05, meaning_cosine=0.95) if rw.id in inside
+                else replace(rw, meaning_cosine=0.99) for rw in rewrites]
+    for rows in build_pair_items(originals, rewrites, seed=0).values():
+        for row in rows:
+            expected = (row["candidate_id"] in inside if row["label"] == 1
+                        else row["negative_kind"] in {"same-topic", "rewrite-of-other"})
+            assert row["hard"] == ("hard" if expected else "none"), row["id"]
+        assert any(row["hard"] == "hard" and row["label"] == 1 for row in rows)
