@@ -152,6 +152,11 @@ class LoadedModel:
             return self.obj.score_ids(ids)
         return self.scorer(task)(*columns)
 
+    @property
+    def code_sha256(self) -> str:
+        """sha256 of the source files that define the model (see :func:`_code_hash`)."""
+        return _code_hash(self.obj)
+
     def cache_identity(self, task: TaskMetadata, task_fingerprint: str) -> dict[str, Any]:
         """Everything the model's scores on ``task`` can depend on, besides the item texts."""
         identity: dict[str, Any] = {

