@@ -189,6 +189,11 @@ def _cmd_list() -> int:
         width = max(len(name) for name in table)
         for entry in table.values():
             print(f"  {entry.name:<{width}}  {entry.description}")
+    from benchmark.build import DEFAULT_PLAN
+
+    chains = [entry.spec for entry in DEFAULT_PLAN if "+" in entry.spec]
+    print("chains: any rewriters joined with '+' run in turn, each at the same strength "
+          f"(--rewriter a+b); the default build has {', '.join(chains)}")
     return 0
 
 

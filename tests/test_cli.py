@@ -35,8 +35,9 @@ def test_help_is_light():
 def test_list(run):
     code, out, _ = run("list")
     assert code == 0
-    for name in ("pair", "random", "tfidf", "char-tfidf", "shingle", "wordnet-spin", "restructure"):
+    for name in ("pair", "random", "tfidf", "char-tfidf", "shingle", "wordnet-spin", "restructure", "paraphrase"):
         assert f"  {name} " in out
+    assert "chains: any rewriters joined with '+'" in out and "paraphrase+web-noise" in out
 
 
 def test_build_prints_fingerprint(run, small_data):
@@ -50,7 +51,7 @@ def test_eval_writes_results_and_predictions(run, tmp_path, small_data):
     result = json.loads((tmp_path / "tfidf" / "pair.json").read_text())
     for key in ("schema_version", "bench_version", "task", "model", "n", "metrics", "slices", "runtime_s"):
         assert key in result
-    assert result["task"] | {} == {"name": "pair", "version": "1.1", "split": "test",
+    assert result["task"] | {} == {"name": "pair", "version": "1.2", "split": "test",
                                    "fingerprint": small_data.task_fingerprints["pair"], "main_score": "auroc"}
     lines = (tmp_path / "tfidf" / "pair.predictions.jsonl").read_text().splitlines()
     assert len(lines) == result["n"]["positive"] + result["n"]["negative"]
