@@ -25,7 +25,7 @@ gets there by stacking three meaning-keeping operations and checking meaning as 
 3. **Restructuring** (``restructure``'s clause reordering, splits, merges and sentence swaps;
    never paragraph swaps).
 
-The strengths follow the real spinner's modes (``../shared/REALISM.md``): light is near its
+The strengths follow the real spinner's modes (per-mode medians of the real sample whose source ``benchmark/realism.py`` cites): light is near its
 "fluency" mode (0.41 change / 0.14 containment / 0.96 cosine), medium and heavy near
 "standard" (0.55 / 0.05 / 0.93). Over all 1,053 originals of the default build (the dataset
 card), the medians are light 0.32 / 0.16 / 0.95, medium 0.41 / 0.13 / 0.95 and heavy 0.47 /
