@@ -115,7 +115,10 @@ def _seen(rewrite: Rewrite) -> str:
 
 
 def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]], seed: int) -> list[dict[str, Any]]:
-    neighbours = nearest_neighbours([o.text for o in originals], UNRELATED_EXCLUDE_TOP)
+    # Enough neighbours for every original's same-topic share (k // 3 of its k rewrites) and
+    # for the unrelated ones to avoid: with many rewriters, k // 3 exceeds the top 10.
+    most = max((len(rewrites_of.get(o.id, [])) // 3 for o in originals), default=0)
+    neighbours = nearest_neighbours([o.text for o in originals], max(UNRELATED_EXCLUDE_TOP, most))
     rows: list[dict[str, Any]] = []
     for i, original in enumerate(originals):
         own = rewrites_of.get(original.id, [])

@@ -113,3 +113,17 @@ def test_hard_items_are_in_region_positives_and_the_hard_negative_kinds():
                         else row["negative_kind"] in {"same-topic", "rewrite-of-other"})
             assert row["hard"] == ("hard" if expected else "none"), row["id"]
         assert any(row["hard"] == "hard" and row["label"] == 1 for row in rows)
+
+
+def test_negatives_stay_balanced_when_an_original_has_more_rewrites_than_it_has_top_neighbours():
+    # 45 rewrites per original (15 rewriters x 3 strengths, as in the default build) need 15
+    # same-topic negatives each: more than the top 10 neighbours.
+    topics = list(TOPICS)
+    originals = [_original(i, topics[i % 4], "test") for i in range(40)]
+    rewrites = [Rewrite(id=f"{o.id}~spin{k}~light", source_id=o.id, rewriter=f"spin{k}", rewriter_version="1",
+                        strength="light", params="{}", seed=0, seen_in_training=True, text=f"{o.text} v{k}",
+                        ngram5_overlap=0.5, word_change_rate=0.1, length_ratio=1.0)
+                for o in originals for k in range(45)]
+    for rows in build_pair_items(originals, rewrites, seed=0).values():
+        labels = Counter(row["label"] for row in rows)
+        assert labels[0] == labels[1], labels
