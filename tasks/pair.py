@@ -35,7 +35,7 @@ __all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_nei
 
 METADATA = TaskMetadata(
     name="pair",
-    version="1.2",
+    version="1.3",
     description="Is the candidate derived from the original? Higher score = derived.",
     main_score="auroc",
     inputs=("original", "candidate"),

@@ -366,7 +366,7 @@ def test_leaderboard_table_for_own_data_and_the_main_leaderboard_ignores_it(benc
     code, _, err = bench("leaderboard", "--results", str(out), "--data", "spun-news", "--out", str(tmp_path / "t.md"))
     assert code == 0, err
     table = (tmp_path / "t.md").read_text()
-    assert "## Task `pair` (version 1.2) on `spun-news`" in table and "AUROC third-site" in table
+    assert "## Task `pair` (version 1.3) on `spun-news`" in table and "AUROC third-site" in table
     assert table.index("| 1 | shingle |") < table.index("| 2 | random |")
     assert "No --dev-data: F1 and accuracy are left out" in table
     code, _, _ = bench("leaderboard", "--results", str(out), "--out", str(tmp_path / "main.md"))
