@@ -6,7 +6,6 @@ AUROC (Mann-Whitney, ties one half).
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
 
