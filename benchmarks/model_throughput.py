@@ -17,6 +17,11 @@ Figures (issue 4's targets in brackets):
 3. With ``--cached-rerun``: the wall time of ``bench eval --model minilm`` on the full test
    split when every score is in the score cache (the first run fills it if needed and is
    timed too; it takes about half an hour on 2 cores when the cache is cold).
+4. With ``--align-full-split [DIR]``: ``bench eval --model minilm-align --task pair --no-cache``
+   on the full test split (its result is written to DIR, default a temporary folder), wall time
+   and sentences per second, against a plain ``SentenceTransformer.encode`` (batch 32) of the
+   same distinct sentences, split as the baseline splits them (issue 15). About an hour of
+   2-core CPU in all.
 
 Run it on an idle machine: every figure is a wall-clock time.
 """
@@ -121,6 +126,34 @@ def _cached_rerun(cache_dir: str | None) -> None:
           f"re-run from the score cache {times[1]:.1f} s")
 
 
+def _align_full_split(cache_dir: str | None, output_dir: str | None) -> None:
+    from baselines.neural import MiniLMAlignment, text_sentences
+    from benchmark.build import BuildConfig, load_or_build
+    from benchmark.io import resolve_cache_dir
+
+    items = load_or_build(resolve_cache_dir(cache_dir), BuildConfig()).task("pair")["test"]
+    texts = list(dict.fromkeys(items["original"] + items["candidate"]))
+    sentences = list(dict.fromkeys(s for text in texts for s in text_sentences(text)))
+    env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    with tempfile.TemporaryDirectory() as scratch:
+        argv = [sys.executable, "-m", "benchmark.cli", "eval", "--model", "minilm-align", "--task", "pair",
+                "--no-cache", "--no-report", "--output-dir", output_dir or scratch,
+                *(["--cache-dir", cache_dir] if cache_dir else [])]
+        t0 = time.perf_counter()
+        subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+        harness = time.perf_counter() - t0
+    model = MiniLMAlignment().encoder.model  # the same weights and window, outside the harness
+    model.encode(["warm up the model"])
+    t0 = time.perf_counter()
+    model.encode(sentences, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    plain = time.perf_counter() - t0
+    print(f"\nminilm-align, full pair test split: {len(items)} pairs, {len(texts)} distinct texts, "
+          f"{len(sentences)} distinct sentences")
+    print(f"  bench eval --no-cache (load, score, metrics): {harness:7.1f} s, {len(sentences) / harness:6.1f} sentences/s")
+    print(f"  plain encode of the same sentences, batch 32: {plain:7.1f} s, {len(sentences) / plain:6.1f} sentences/s")
+    print(f"  harness / plain: {harness / plain:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache-dir", default=None, help="data and score cache (default: the usual one)")
@@ -129,6 +162,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per overhead timing (medians)")
     parser.add_argument("--skip-throughput", action="store_true", help="skip figures 1 and 2")
     parser.add_argument("--cached-rerun", action="store_true", help="also time a cached full-split minilm re-run")
+    parser.add_argument("--align-full-split", nargs="?", const="", default=None, metavar="DIR",
+                        help="also time minilm-align on the full pair test split without the score cache "
+                             "(writes its result to DIR when given)")
     args = parser.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -143,6 +179,8 @@ def main() -> int:
         _overhead(limit_items(data.task("pair")["test"], args.items), args.repeats)
     if args.cached_rerun:
         _cached_rerun(args.cache_dir)
+    if args.align_full_split is not None:
+        _align_full_split(args.cache_dir, args.align_full_split or None)
     print(f"\nmachine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
     return 0
 
