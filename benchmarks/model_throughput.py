@@ -132,7 +132,7 @@ def _align_full_split(cache_dir: str | None, output_dir: str | None) -> None:
     from benchmark.io import resolve_cache_dir
 
     items = load_or_build(resolve_cache_dir(cache_dir), BuildConfig()).task("pair")["test"]
-    texts = list(dict.fromkeys(items["original"] + items["candidate"]))
+    texts = list(dict.fromkeys(list(items["original"]) + list(items["candidate"])))
     sentences = list(dict.fromkeys(s for text in texts for s in text_sentences(text)))
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     with tempfile.TemporaryDirectory() as scratch:
