@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from benchmark import __version__
+from benchmark.shapes import format_score as _fmt
 from benchmark.types import BenchError
 
 __all__ = ["main", "build_parser"]
@@ -255,10 +256,6 @@ def _verify_build(args: argparse.Namespace) -> int:
     return 1
 
 
-def _fmt(value: Any) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
 def _where(result: Mapping[str, Any]) -> str:
     """The split of the built-in data, or the user's data set, a result is on."""
     data = result.get("data", {})
@@ -268,7 +265,10 @@ def _where(result: Mapping[str, Any]) -> str:
 
 
 def _is_retrieval(result: Mapping[str, Any]) -> bool:
-    return "retrieval" in result
+    """Whether the result is of a ranked task (its summary shows ranks, pool and method)."""
+    from benchmark.shapes import shape_of, task_of_record
+
+    return shape_of(task_of_record(result)).has_ranks
 
 
 def _summary_table(results: Sequence[Mapping[str, Any]]) -> str:
@@ -321,13 +321,13 @@ def _check_track_options(args: argparse.Namespace) -> list[Any]:
     """The tracks --track names (none without it); options that do not fit a track fail before any work."""
     if not args.track:
         return []
-    from benchmark.tracks import resolve_tracks
+    from benchmark.tracks import TRACK_TASK, resolve_tracks
 
     if args.data is not None:
         raise BenchError("--track and --data both choose the data to evaluate; give one of them.")
-    if args.task and set(args.task) != {"pair"}:
-        raise BenchError(f"--track: the real-world tracks are pair data; use --task pair or drop --task "
-                         f"(got {sorted(set(args.task))}).")
+    if args.task and set(args.task) != {TRACK_TASK}:
+        raise BenchError(f"--track: the real-world tracks are {TRACK_TASK} data; use --task {TRACK_TASK} or drop "
+                         f"--task (got {sorted(set(args.task))}).")
     if args.split is not None:
         raise BenchError("--split picks a split of the built-in data; a track evaluates its own test split "
                          "(thresholds from its dev split), so drop --split.")
@@ -342,9 +342,11 @@ def _check_data_options(args: argparse.Namespace) -> None:
         if given:
             raise BenchError(f"{', '.join(given)}: only used with --data SOURCE (your own data); add --data or drop them.")
         return
-    if not args.task or len(set(args.task)) != 1 or args.task[0] not in ("pair", "detect"):
-        raise BenchError("--data needs exactly one task: --task pair (original, candidate, label) or "
-                         "--task detect (text, label).")
+    from benchmark.userdata import SCHEMAS
+
+    if not args.task or len(set(args.task)) != 1 or args.task[0] not in SCHEMAS:
+        raise BenchError("--data needs exactly one task: " + " or ".join(
+            f"--task {name} ({', '.join(schema.inputs)}, label)" for name, schema in SCHEMAS.items()) + ".")
     if args.dev_data_split is not None and args.dev_data is None:
         raise BenchError("--dev-data-split picks a split of --dev-data; add --dev-data SOURCE.")
     if args.split is not None:
@@ -418,13 +420,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from benchmark.registry import TASKS, load_target, lookup
     from benchmark.results import write_result
     from benchmark.io import resolve_cache_dir
-    from benchmark.retrieval import evaluate_retrieval
-    from benchmark.runner import evaluate_task
+    from benchmark.shapes import shape_of
+    from benchmark.tracks import TRACK_TASK
 
     tracks = _check_track_options(args)
     _check_data_options(args)
     # Resolve names first, so a typo fails before any building or scoring.
-    task_names = args.task or (["pair"] if tracks else list(TASKS))
+    task_names = args.task or ([TRACK_TASK] if tracks else list(TASKS))
     tasks = [load_target(lookup(TASKS, name, "task").target).metadata for name in dict.fromkeys(task_names)]
     model = resolve_model(args.model, parse_model_args(args.model_arg), trust_remote_code=args.trust_remote_code)
     reasons = {task.name: model.unsupported(task) for task in tasks}
@@ -455,15 +457,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         data = _load_data(args)
         split = args.split or "test"
         for task in runnable:
-            if task.model_method == "search":
-                if args.executor != "local":  # one index in one process: nothing to shard
-                    print(f"note: task {task.name!r} runs in this process (--executor applies to scoring items).",
-                          file=sys.stderr)
-                outcome = evaluate_retrieval(model, task, data, split=split, limit=args.limit,
-                                             batch_size=args.batch_size)
-            else:
-                outcome = evaluate_task(model, task, data, split=split, limit=args.limit,
-                                        batch_size=args.batch_size, score_cache_dir=score_cache_dir)
+            outcome = shape_of(task).evaluate(model, task, data, split=split, limit=args.limit,
+                                              batch_size=args.batch_size, score_cache_dir=score_cache_dir)
             paths.append(write_result(output_dir, outcome.result, outcome.predictions))
             results.append(outcome.result)
         fingerprint_line = f"data fingerprint: {data.fingerprint}"

@@ -10,6 +10,8 @@ from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from benchmark.registry import TASKS
+from benchmark.shapes import format_score as _fmt
+from benchmark.shapes import shape_of, task_of_record
 from benchmark.types import BenchError
 
 __all__ = ["render_leaderboard", "render_data_table", "eligible", "data_names"]
@@ -24,10 +26,6 @@ def eligible(record: Mapping[str, Any]) -> bool:
             and record.get("data", {}).get("max_originals") is None)
 
 
-def _fmt(value: Any) -> str:
-    return "–" if value is None else f"{value:.3f}"
-
-
 def _by_slice(record: Mapping[str, Any], key: str, metric: str) -> dict[str, float | None]:
     return {row["value"]: row[metric] for row in record.get("slices", []) if row["slice"] == key}
 
@@ -40,12 +38,9 @@ def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str],
            tpr_intervals: Mapping[str, tuple[float, float] | None] | None = None) -> list[str]:
     """One ranked table; ``tpr_intervals`` (model slug -> 95% interval) adds TPR@1%FPR intervals."""
     main = records[0]["task"]["main_score"]
-    retrieval = "retrieval" in records[0]
+    shape = shape_of(task_of_record(records[0]))
     hard = [(key, value) for key in hard_keys for value in sorted({v for r in records for v in _by_slice(r, key, main)})]
-    metric_columns = (["R@1", "R@10", "AUROC has-source", "method"] if retrieval
-                      else ["AP", "TPR@1%FPR" + (" (95% CI)" if tpr_intervals is not None else ""), "TPR@5%FPR",
-                            "F1", "Acc"])
-    header = ["#", "model", f"{main.upper()} (95% CI)", *metric_columns,
+    header = ["#", "model", f"{main.upper()} (95% CI)", *shape.metric_columns(tpr_intervals is not None),
               *(f"{main.upper()} {value}" for _, value in hard), "n (+/-)", "trained on benchmark"]
     ordered = sorted(records, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -53,16 +48,8 @@ def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str],
         m = record["metrics"]
         lo, hi = m.get(f"{main}_ci95") or (None, None)
         by_key = {key: _by_slice(record, key, main) for key in hard_keys}
-        if retrieval:
-            how = record["retrieval"]
-            method = "index+search" if how["method"] != "rerank" else f"re-rank {how['first_stage']} top {how['depth']}"
-            metric_cells = [_fmt(m["recall_at_1"]), _fmt(m["recall_at_10"]), _fmt(m["auroc_has_source"]), method]
-        else:
-            tpr = _fmt(m["tpr_at_1pct_fpr"])
-            if tpr_intervals is not None:
-                tpr_lo, tpr_hi = tpr_intervals.get(record["model"]["slug"]) or (None, None)
-                tpr += f" [{_fmt(tpr_lo)}, {_fmt(tpr_hi)}]"
-            metric_cells = [_fmt(m["ap"]), tpr, _fmt(m["tpr_at_5pct_fpr"]), _fmt(m["f1"]), _fmt(m["accuracy"])]
+        tpr_interval = (tpr_intervals.get(record["model"]["slug"]) or (None, None)) if tpr_intervals is not None else None
+        metric_cells = shape.metric_cells(record, tpr_interval)
         cells = [str(rank), _model_cell(record), f"{_fmt(m[main])} [{_fmt(lo)}, {_fmt(hi)}]", *metric_cells,
                  *(_fmt(by_key[key].get(value)) for key, value in hard),
                  f"{record['n']['positive']}/{record['n']['negative']}",
@@ -71,26 +58,7 @@ def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str],
     return lines
 
 
-#: Slices shown as extra main-score columns, per task: the real-spinner regime (``hard``),
-#: generalisation and the hard negatives.
-HARD_SLICES: Mapping[str, tuple[str, ...]] = {
-    "pair": ("hard", "rewriter_seen", "negative_kind"),
-    "detect": ("rewriter_seen",),
-    "retrieve": ("rewriter_seen",),
-}
-
-#: What each task's section says about how its numbers were made.
-_METHOD_NOTES: Mapping[str, str] = {
-    "auroc": "F1 and accuracy use thresholds chosen on the dev split; CI: seeded stratified bootstrap "
-             "(1,000 resamples).",
-    "mrr": "MRR and recall over the queries that have a source in the pool (top 100 asked); AUROC "
-           "has-source tells those from the queries without one by the top score; CI: seeded bootstrap "
-           "of MRR (1,000 resamples). A pair scorer is run by re-ranking BM25's top 20.",
-}
-
-
 def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "results/",
-                       hard_slices: Mapping[str, Sequence[str]] = HARD_SLICES,
                        figures: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None) -> str:
     """The leaderboard markdown: a section per task (and per data fingerprint), then the real-world
     tracks and the validity of the synthetic ranking (:mod:`benchmark.validity`), when there are
@@ -112,10 +80,10 @@ def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "resu
             groups.items(), key=lambda kv: (order.index(kv[0][0]) if kv[0][0] in order else len(order), kv[0])):
         # The task fingerprint covers every item of the task, so it identifies the data; the
         # build fingerprint (in each results file) also covers the other tasks of the build.
+        task = task_of_record(members[0])
         lines += [f"## Task `{name}` (version {version})", "",
-                  f"Test split. Task fingerprint `{fingerprint}`. "
-                  + _METHOD_NOTES.get(members[0]["task"]["main_score"], ""), ""]
-        lines += _table(members, hard_slices.get(name, ()))
+                  f"Test split. Task fingerprint `{fingerprint}`. " + shape_of(task).method_note, ""]
+        lines += _table(members, task.leaderboard_slices)
         lines.append("")
         for alt, path in (figures or {}).get((name, fingerprint), ()):
             lines += [f"![{alt}]({path})", ""]

@@ -96,15 +96,13 @@ class LoadedModel:
         return not self.by_id
 
     def unsupported(self, task: TaskMetadata) -> str | None:
-        """Why the model cannot run ``task``, or None if it can."""
-        if task.model_method == "search":
-            if self.by_id:
-                return "a predictions file holds one score per item; retrieval needs ranked lists"
-            from tasks.pair import METADATA as PAIR  # a pair scorer serves retrieval by re-ranking
+        """Why the model cannot run ``task``, or None if it can (the task's shape decides)."""
+        from benchmark.shapes import shape_of
 
-            if self.native_retriever() or self.unsupported(PAIR) is None:
-                return None
-            return "it has neither index()/search() nor a pair scorer to re-rank candidates with"
+        return shape_of(task).unsupported(self, task)
+
+    def scoring_problem(self, task: TaskMetadata) -> str | None:
+        """Why the model cannot score ``task``'s items one by one with its model method, or None."""
         if self.by_id or callable(getattr(self.obj, task.model_method, None)):
             return None
         if not self._is_plain_function():
@@ -170,6 +168,13 @@ class LoadedModel:
             # Fitted on this task's train split: other data means other scores.
             identity["fitted_on"] = {"task": task.name, "fingerprint": task_fingerprint}
         return identity
+
+
+def _task_methods() -> list[str]:
+    """The model methods the registered tasks call (an object with none of them serves no task)."""
+    from benchmark.registry import TASKS, load_target
+
+    return list(dict.fromkeys(load_target(entry.target).metadata.model_method for entry in TASKS.values()))
 
 
 def _positional_arity(func: Any) -> int | None:
@@ -417,7 +422,7 @@ def resolve_model(name: str, args: Mapping[str, Any] | None = None, *, trust_rem
                 raise BenchError(f"--model {name!r} is an object, so it cannot take --model-arg options; "
                                  f"name its class instead, or drop the options.")
             obj = _Partial(obj, args)
-        elif not callable(obj) and not any(callable(getattr(obj, m, None)) for m in ("score_pairs", "score_texts", "search")):
+        elif not callable(obj) and not any(callable(getattr(obj, m, None)) for m in _task_methods()):
             raise BenchError(f"--model {name!r} is neither a function nor an object with score_pairs(originals, candidates), "
                              f"score_texts(texts) or index(documents) + search(queries, k).")
         return LoadedModel(name, args, obj, "python")

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from benchmark.results import read_predictions
+from benchmark.shapes import registered_task, shape_of, task_of_record
 
 __all__ = ["Items", "roc_png", "recall_at_k_png", "heatmap_png", "heatmap_columns", "examples",
            "items_from_build", "items_from_track", "write_report", "build_report", "ReportSummary", "FIGURE_RC",
@@ -191,14 +192,12 @@ class Items:
                    frozenset(unseen))
 
 
-_TEXT_FIELDS = {"pair": ("original", "candidate"), "detect": ("text",), "retrieve": ("text",)}
-
-
 def items_from_build(data: Any, task: str, split: str) -> Items:
     """One split of a built task: ids and labels read at once, texts only for the examples shown."""
     dataset = data.task(task)[split]
     table = dataset.select_columns(["id", "label"]).to_dict()
-    fields = _TEXT_FIELDS.get(task, ())
+    registered = registered_task(task)
+    fields = registered.inputs if registered is not None else ()
     unseen: set[str] = set()
     if "rewriter_seen" in dataset.column_names:
         seen = dataset.select_columns(["rewriter", "rewriter_seen"]).to_dict()
@@ -305,7 +304,7 @@ def _figures(stem: str, heading: str, records: Sequence[Mapping[str, Any]], item
     """One group's figures (file name -> (PNG, alt text)): ROC (of has-source for retrieval), recall@k
     for retrieval, the slice heatmap; and, per model, what fools it. ``records`` in display order."""
     main = records[0]["task"]["main_score"]
-    retrieval = "retrieval" in records[0]
+    retrieval = shape_of(task_of_record(records[0])).has_ranks
     position = {item_id: p for p, item_id in enumerate(items.ids)}
     curves, recall_curves, model_examples = [], [], []
     for record in records:
@@ -352,7 +351,8 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from benchmark.leaderboard import HARD_SLICES, _table
+    from benchmark.leaderboard import _table
+    from benchmark.registry import TASKS
 
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, bytes] = {}
@@ -371,7 +371,7 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
         groups[key].append((record, items))
 
     sections = []
-    order = {"pair": 0, "detect": 1, "retrieve": 2}
+    order = {name: n for n, name in enumerate(TASKS)}  # the registry's order, as on the leaderboard
     for key in sorted(groups, key=lambda k: (k[4] != "", order.get(k[0], 9), k[4], k)):
         name, split, version, fingerprint, track = key
         members = groups[key]
@@ -384,11 +384,13 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
         drawn, model_examples = _figures(stem, heading, recs_sorted, items, skipped)
         figures.update({file: payload for file, (payload, _) in drawn.items()})
         section: dict[str, Any] = {"id": stem, "heading": heading, "fingerprint": fingerprint,
-                                   "table": _blocks(_table(recs_sorted, HARD_SLICES.get(name, ()) if not track
+                                   "table": _blocks(_table(recs_sorted, task_of_record(recs[0]).leaderboard_slices
+                                                           if not track
                                                            else (("kind",) if any(r["slice"] == "kind" for r in
                                                                                  recs[0].get("slices", [])) else ())))[0]["table"],
                                    "figures": [{"file": file, "alt": alt} for file, (_, alt) in drawn.items()],
-                                   "examples": model_examples, "retrieval": "retrieval" in recs[0]}
+                                   "examples": model_examples,
+                                   "retrieval": shape_of(task_of_record(recs[0])).has_ranks}
         sections.append(section)
 
     if realism_png is not None:

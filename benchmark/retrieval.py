@@ -100,7 +100,7 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
                        limit: int | None, batch_size: int, progress: bool = True) -> EvalOutcome:
     """Index the pool, search it with the split's queries, and compute every retrieval metric."""
     from benchmark.metrics import retrieval_metrics, retrieval_slice_metrics
-    from tasks.retrieve import POOL
+    from benchmark.shapes import POOL
 
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
@@ -118,10 +118,12 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
         if model.needs_fit():
             fit_seconds, fitted_on = fit_model(model, task.name, parts["train"]), "train"
     else:
-        # A pair scorer, fitted (if it wants) on the pair task's train split.
+        # A pair scorer, fitted (if it wants) on the train split of the task it scores.
+        rerank = _rerank_task(task)
         if model.needs_fit():
-            fit_seconds, fitted_on = fit_model(model, "pair", data.task("pair")["train"]), "pair/train"
-        retriever = RerankRetriever(model.scorer(_pair_metadata()))
+            fit_seconds = fit_model(model, rerank.name, data.task(rerank.name)["train"])
+            fitted_on = f"{rerank.name}/train"
+        retriever = RerankRetriever(model.scorer(rerank))
         retrieval = {"method": "rerank", "first_stage": "bm25", "depth": RERANK_DEPTH}
 
     pool = parts[POOL].select_columns(["id", "text"]).to_dict()
@@ -198,7 +200,11 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
     return EvalOutcome(result=result, predictions=predictions)
 
 
-def _pair_metadata() -> TaskMetadata:
-    from tasks.pair import METADATA
+def _rerank_task(task: TaskMetadata) -> TaskMetadata:
+    """The scored task whose scorer re-ranks ``task``'s first-stage candidates."""
+    from benchmark.shapes import registered_task
 
-    return METADATA
+    rerank = registered_task(task.rerank_with or "")
+    if rerank is None:
+        raise BenchError(f"task {task.name!r} re-ranks with task {task.rerank_with!r}, which is not registered.")
+    return rerank

@@ -38,11 +38,15 @@ if TYPE_CHECKING:
     from benchmark.types import TaskMetadata
     from benchmark.userdata import UserData
 
-__all__ = ["REALDATA", "Track", "TrackRow", "TRACKS", "GROUPS", "resolve_tracks", "track_rows", "load_track",
+__all__ = ["REALDATA", "TRACK_TASK", "Track", "TrackRow", "TRACKS", "GROUPS", "resolve_tracks", "track_rows", "load_track",
            "evaluate_track", "track_fingerprint", "clough_decoding", "card_markdown"]
 
 #: The vendored data (package data, so a non-editable install has it too).
 REALDATA = Path(__file__).with_name("realdata")
+
+#: The built-in task whose items every track's rows are (``original``, ``candidate``, ``label``):
+#: the one whose ranking the tracks check.
+TRACK_TASK = "pair"
 
 #: Bumped when an adapter changes the rows it produces (it keys the cached conversion).
 ADAPTER_VERSION = "1"
@@ -232,7 +236,7 @@ def track_fingerprint(track: Track) -> str:
     """The data fingerprint of the track's evaluated split (as its results files record it)."""
     from benchmark.userdata import rows_fingerprint
 
-    return rows_fingerprint("pair", ((r.id, (r.original, r.candidate), r.label)
+    return rows_fingerprint(TRACK_TASK, ((r.id, (r.original, r.candidate), r.label)
                                      for r in track_rows(track, track.test_split)))
 
 
@@ -242,7 +246,7 @@ def load_track(track: Track, split: str, cache_dir: Path) -> "UserData":
     from benchmark.userdata import load_rows
 
     rows = ((f"row {n}", row.as_row()) for n, row in enumerate(track_rows(track, split), start=1))
-    return load_rows(rows, "pair", header=["id", "original", "candidate", "label", "kind"],
+    return load_rows(rows, TRACK_TASK, header=["id", "original", "candidate", "label", "kind"],
                      content_id=_content_id(track, split), cache_dir=cache_dir,
                      name=track.name if split == track.test_split else f"{track.name}-{split}",
                      source=f"track:{track.name}", where=f"track {track.name} ({track.directory}, {split})",

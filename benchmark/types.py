@@ -113,6 +113,20 @@ class TaskMetadata:
     """Method a model object implements for this task, e.g. ``score_pairs``."""
     slices: tuple["SliceSpec", ...]
     """Metadata columns reported as per-slice breakdowns."""
+    shape: str = "scored"
+    """The kind of evaluation (a key of :data:`benchmark.shapes.SHAPES`): ``scored`` items with the
+    AUROC family of metrics, or ``ranked`` retrieval. The shape, not the task's name, decides how
+    the harness runs the task and what its tables show."""
+    leaderboard_slices: tuple[str, ...] = ()
+    """Slice keys shown as extra main-score columns on the leaderboard, in order."""
+    rerank_with: str | None = None
+    """``ranked`` tasks: the scored task whose model method re-ranks first-stage candidates for a
+    model that cannot search, and on whose train split such a model is fitted."""
+
+    def __post_init__(self) -> None:
+        from benchmark.shapes import check_metadata  # the shapes know what each of them needs
+
+        check_metadata(self)
 
 
 @dataclass(frozen=True)

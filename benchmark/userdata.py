@@ -30,6 +30,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import hashlib
 import json
 import math
@@ -73,7 +74,30 @@ class Schema:
         return (*self.inputs, "label", "id")
 
 
-SCHEMAS: Mapping[str, Schema] = {"pair": Schema(("original", "candidate")), "detect": Schema(("text",))}
+class _Schemas(Mapping[str, Schema]):
+    """Task name -> schema, for every registered task whose shape takes users' data (read on first use,
+    so a task registered later, or a third party's, is included with no change here)."""
+
+    @functools.cached_property
+    def _table(self) -> dict[str, Schema]:
+        from benchmark.registry import TASKS, load_target
+        from benchmark.shapes import shape_of
+
+        tasks = [load_target(entry.target).metadata for entry in TASKS.values()]
+        return {task.name: Schema(task.inputs) for task in tasks if shape_of(task).accepts_user_data}
+
+    def __getitem__(self, name: str) -> Schema:
+        return self._table[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+#: The tasks ``--data`` can feed, and the fields of their items.
+SCHEMAS: Mapping[str, Schema] = _Schemas()
 
 
 @dataclass(frozen=True)
@@ -81,7 +105,8 @@ class Format:
     """A public file format: the columns that recognise it and how they map to the schema."""
 
     name: str
-    task: str
+    inputs: tuple[str, ...]
+    """The schema inputs its rows give; it feeds the tasks whose items have exactly these."""
     header: tuple[str, ...]
     """Columns that must all be present; a header with all of them is recognised as this format."""
     columns: Mapping[str, str]
@@ -92,10 +117,10 @@ class Format:
 
 
 FORMATS: Mapping[str, Format] = {
-    "mrpc": Format("mrpc", "pair", ("Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"),
+    "mrpc": Format("mrpc", ("original", "candidate"), ("Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"),
                    {"original": "#1 String", "candidate": "#2 String", "label": "Quality"},
                    id_columns=("#1 ID", "#2 ID")),
-    "paws": Format("paws", "pair", ("id", "sentence1", "sentence2", "label"),
+    "paws": Format("paws", ("original", "candidate"), ("id", "sentence1", "sentence2", "label"),
                    {"original": "sentence1", "candidate": "sentence2", "label": "label", "id": "id"}),
 }
 
@@ -409,10 +434,11 @@ def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns:
             raise BenchError(f"--format {fmt!r}: choose one of {['plain', *FORMATS]}.")
         chosen = FORMATS[fmt]
     elif fmt is None and not columns and not set(schema.inputs) <= found:
-        chosen = next((f for f in FORMATS.values() if f.task == task and set(f.header) <= found), None)
+        chosen = next((f for f in FORMATS.values() if f.inputs == schema.inputs and set(f.header) <= found), None)
     if chosen is not None:
-        if chosen.task != task:
-            raise BenchError(f"--format {chosen.name}: a {chosen.task} format; it cannot feed task {task!r}.")
+        if chosen.inputs != schema.inputs:
+            raise BenchError(f"--format {chosen.name}: its rows are ({', '.join(chosen.inputs)}) items; it cannot "
+                             f"feed task {task!r}, whose items are ({', '.join(schema.inputs)}).")
         missing = [c for c in chosen.header if c not in found]
         if missing:
             raise BenchError(f"{where}: not in the {chosen.name.upper()} format: missing columns {missing}; "
@@ -445,8 +471,9 @@ def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns:
 def derived_id(task: str, texts: Sequence[str]) -> str:
     """The id of a row without one: ``row-`` and 16 hex digits of a sha256 of the task and its texts.
 
-    ``derived_id("pair", [original, candidate])`` or ``derived_id("detect", [text])``: use it
-    to write a predictions file for data without ids.
+    ``derived_id(task_name, [original, candidate])`` for a pair-scoring task, or
+    ``derived_id(task_name, [text])`` for a text-scoring one: use it to write a predictions file
+    for data without ids.
     """
     return "row-" + hashlib.sha256(stable_json([task, *texts]).encode("utf-8")).hexdigest()[:16]
 

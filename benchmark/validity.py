@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from benchmark.results import read_predictions
+from benchmark.tracks import TRACK_TASK
 from benchmark.types import BenchError
 
 __all__ = ["average_ranks", "spearman", "kendall_tau_b", "paired_bootstrap", "verdict", "render_track_sections",
@@ -171,7 +172,7 @@ def _synthetic_pair(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, A
 
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
-        if eligible(record) and record["task"]["name"] == "pair":
+        if eligible(record) and record["task"]["name"] == TRACK_TASK:
             groups[(record["task"]["version"], record["task"]["fingerprint"])].append(record)
     if not groups:
         return []

@@ -35,6 +35,7 @@ METADATA = TaskMetadata(
         SliceSpec("domain", "both"),
         SliceSpec("length", "both"),
     ),
+    leaderboard_slices=("rewriter_seen",),
 )
 
 

@@ -49,6 +49,8 @@ METADATA = TaskMetadata(
         SliceSpec("length", "both"),
         SliceSpec("hard", "subset"),
     ),
+    # The real-spinner regime first, then generalisation and the hard negatives.
+    leaderboard_slices=("hard", "rewriter_seen", "negative_kind"),
 )
 
 #: How many nearest neighbours an ``unrelated`` candidate must not be among.

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from benchmark.metrics import SliceSpec
+from benchmark.shapes import POOL  # the part of the task's data that holds the documents to search
 from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
 from tasks.common import hash_rank, originals_by_split, pick_in_turn, rewrites_by_source
 from tasks.pair import length_bucket
@@ -40,10 +41,11 @@ METADATA = TaskMetadata(
         SliceSpec("query_kind", "negative"),
         SliceSpec("domain", "both"),
     ),
+    shape="ranked",
+    leaderboard_slices=("rewriter_seen",),
+    rerank_with="pair",  # a pair scorer serves retrieval by re-ranking, fitted on pair's train split
 )
 
-#: The name of the task data's part that holds the documents to search.
-POOL = "pool"
 #: Rewrites of each original used as queries.
 REWRITES_PER_ORIGINAL = 3
 #: Share of each split's originals held out of the pool (their rewrites have no source there).

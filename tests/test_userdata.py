@@ -140,7 +140,7 @@ def test_paws_is_recognised_and_formats_can_be_forced(tmp_path):
     assert load(FIXTURES / "paws_sample.tsv", tmp_path, fmt="paws").fingerprint == data.fingerprint
     with pytest.raises(BenchError, match=r"not in the MRPC format: missing columns \['Quality'"):
         load(FIXTURES / "paws_sample.tsv", tmp_path, fmt="mrpc")
-    with pytest.raises(BenchError, match="a pair format; it cannot feed task 'detect'"):
+    with pytest.raises(BenchError, match=r"its rows are \(original, candidate\) items; it cannot feed task 'detect'"):
         load(FIXTURES / "paws_sample.tsv", tmp_path, task="detect", fmt="paws")
 
 

@@ -1,0 +1,198 @@
+"""Task shapes: the kind of evaluation a task is, and everything that follows from that kind.
+
+A task names its shape in its metadata (``TaskMetadata.shape``). The shape owns what the harness
+would otherwise decide from the task's name: which model methods can serve the task, how it is
+evaluated, what its leaderboard table shows, and whether users may bring their own data for it.
+So adding a task of an existing shape is one module in ``tasks/`` plus one registry line, and the
+harness never branches on a task's name.
+
+* :class:`ScoredItems` (``scored``): every item gets one score from ``score_pairs`` or
+  ``score_texts``; AUROC, AP, TPR at low FPR, and F1/accuracy at dev-split thresholds.
+* :class:`RankedRetrieval` (``ranked``): a pool is indexed and each query searched; MRR,
+  recall@k and AUROC of "has a source".
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+from benchmark.types import BenchError, TaskMetadata
+
+if TYPE_CHECKING:
+    from benchmark.build import BenchmarkData
+    from benchmark.models import LoadedModel
+    from benchmark.runner import EvalOutcome
+
+__all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SHAPES", "shape_of", "check_metadata",
+           "registered_task", "task_of_record", "format_score"]
+
+
+def format_score(value: Any) -> str:
+    """A metric as the tables show it: three decimals, or an en dash when it is undefined."""
+    return "–" if value is None else f"{value:.3f}"
+
+
+class TaskShape:
+    """What every task of one shape shares. Subclasses are stateless; :data:`SHAPES` holds one each."""
+
+    name: ClassVar[str]
+    main_scores: ClassVar[tuple[str, ...]]
+    """Metrics a task of this shape may rank by (its ``main_score``)."""
+    accepts_user_data: ClassVar[bool] = False
+    """Whether ``bench eval --data FILE`` can feed a task of this shape (rows of its inputs and a label)."""
+    has_ranks: ClassVar[bool] = False
+    """Whether its predictions carry the rank of each query's source (for recall@k figures)."""
+    method_note: ClassVar[str] = ""
+    """What the leaderboard says under the task's heading about how its numbers were made."""
+
+    def check(self, task: TaskMetadata) -> list[str]:
+        """Problems with ``task``'s metadata for this shape (none: it is valid)."""
+        return []
+
+    def unsupported(self, model: "LoadedModel", task: TaskMetadata) -> str | None:
+        """Why ``model`` cannot run ``task``, or None if it can."""
+        raise NotImplementedError
+
+    def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
+                 limit: int | None, batch_size: int, score_cache_dir: Path | None,
+                 progress: bool = True) -> "EvalOutcome":
+        """Run ``model`` on one split of ``task`` in the built data and return its results record."""
+        raise NotImplementedError
+
+    def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
+        """Leaderboard columns after the main score."""
+        raise NotImplementedError
+
+    def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
+        """One record's cells for :meth:`metric_columns`."""
+        raise NotImplementedError
+
+
+class ScoredItems(TaskShape):
+    name = "scored"
+    main_scores = ("auroc",)
+    accepts_user_data = True
+    method_note = ("F1 and accuracy use thresholds chosen on the dev split; CI: seeded stratified bootstrap "
+                   "(1,000 resamples).")
+
+    def check(self, task: TaskMetadata) -> list[str]:
+        if not task.model_method.startswith("score_"):
+            return [f"its model method must be a score_* method (one score per item), not {task.model_method!r}"]
+        return []
+
+    def unsupported(self, model: "LoadedModel", task: TaskMetadata) -> str | None:
+        return model.scoring_problem(task)
+
+    def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
+                 limit: int | None, batch_size: int, score_cache_dir: Path | None,
+                 progress: bool = True) -> "EvalOutcome":
+        from benchmark.runner import evaluate_task
+
+        return evaluate_task(model, task, data, split=split, limit=limit, batch_size=batch_size,
+                             progress=progress, score_cache_dir=score_cache_dir)
+
+    def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
+        return ["AP", "TPR@1%FPR" + (" (95% CI)" if with_tpr_intervals else ""), "TPR@5%FPR", "F1", "Acc"]
+
+    def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
+        m = record["metrics"]
+        tpr = format_score(m["tpr_at_1pct_fpr"])
+        if tpr_interval is not None:
+            tpr += f" [{format_score(tpr_interval[0])}, {format_score(tpr_interval[1])}]"
+        return [format_score(m["ap"]), tpr, format_score(m["tpr_at_5pct_fpr"]), format_score(m["f1"]),
+                format_score(m["accuracy"])]
+
+
+#: The part of a ranked task's data, beside its splits, that holds the documents to search.
+POOL = "pool"
+
+
+class RankedRetrieval(TaskShape):
+    name = "ranked"
+    main_scores = ("mrr",)
+    has_ranks = True
+    method_note = ("MRR and recall over the queries that have a source in the pool (top 100 asked); AUROC "
+                   "has-source tells those from the queries without one by the top score; CI: seeded bootstrap "
+                   "of MRR (1,000 resamples). A pair scorer is run by re-ranking BM25's top 20.")
+
+    def check(self, task: TaskMetadata) -> list[str]:
+        problems = []
+        if task.model_method != "search":
+            problems.append(f"its model method must be 'search' (index() then search()), not {task.model_method!r}")
+        if task.rerank_with is None:
+            problems.append("it must name the scored task whose scorer re-ranks candidates (rerank_with)")
+        return problems
+
+    def unsupported(self, model: "LoadedModel", task: TaskMetadata) -> str | None:
+        if model.by_id:
+            return "a predictions file holds one score per item; retrieval needs ranked lists"
+        rerank = registered_task(task.rerank_with or "")
+        if model.native_retriever() or (rerank is not None and model.unsupported(rerank) is None):
+            return None
+        return "it has neither index()/search() nor a pair scorer to re-rank candidates with"
+
+    def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
+                 limit: int | None, batch_size: int, score_cache_dir: Path | None,
+                 progress: bool = True) -> "EvalOutcome":
+        from benchmark.executors import LocalExecutor, current_executor
+        from benchmark.retrieval import evaluate_retrieval
+
+        if not isinstance(current_executor(), LocalExecutor):  # one index in one process: nothing to shard
+            print(f"note: task {task.name!r} runs in this process (--executor applies to scoring items).",
+                  file=sys.stderr)
+        return evaluate_retrieval(model, task, data, split=split, limit=limit, batch_size=batch_size,
+                                  progress=progress)
+
+    def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
+        return ["R@1", "R@10", "AUROC has-source", "method"]
+
+    def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
+        m, how = record["metrics"], record["retrieval"]
+        method = "index+search" if how["method"] != "rerank" else f"re-rank {how['first_stage']} top {how['depth']}"
+        return [format_score(m["recall_at_1"]), format_score(m["recall_at_10"]),
+                format_score(m["auroc_has_source"]), method]
+
+
+#: Every shape, by the name a task's metadata gives.
+SHAPES: Mapping[str, TaskShape] = {shape.name: shape for shape in (ScoredItems(), RankedRetrieval())}
+
+
+def check_metadata(task: TaskMetadata) -> None:
+    """Raise ``ValueError`` naming the task and each problem if its metadata does not fit its shape."""
+    shape = SHAPES.get(task.shape)
+    if shape is None:
+        raise ValueError(f"task {task.name!r}: unknown shape {task.shape!r}; choose one of {list(SHAPES)}.")
+    problems = shape.check(task)
+    if task.main_score not in shape.main_scores:
+        problems.append(f"its main score must be one of {list(shape.main_scores)} for a {shape.name} task, "
+                        f"not {task.main_score!r}")
+    keys = [s.key for s in task.slices]
+    if len(set(keys)) != len(keys):
+        problems.append(f"its slice keys repeat: {keys}")
+    problems += [f"leaderboard slice {key!r} is not one of its slices {keys}"
+                 for key in task.leaderboard_slices if key not in keys]
+    if problems:
+        raise ValueError(f"task {task.name!r}: " + "; ".join(problems) + ".")
+
+
+def shape_of(task: TaskMetadata) -> TaskShape:
+    return SHAPES[task.shape]
+
+
+def registered_task(name: str) -> TaskMetadata | None:
+    """The metadata of the registered task ``name``, or None if no task has that name."""
+    from benchmark.registry import TASKS, load_target
+
+    entry = TASKS.get(name)
+    return load_target(entry.target).metadata if entry is not None else None
+
+
+def task_of_record(record: Mapping[str, Any]) -> TaskMetadata:
+    """The registered task a results record is of (its tables and figures follow the task's shape)."""
+    task = registered_task(record["task"]["name"])
+    if task is None:
+        where = record.get("_path", record["task"]["name"])
+        raise BenchError(f"{where}: a result of task {record['task']['name']!r}, which is not registered here; "
+                         f"install the package that registers it, or move the file out of the results folder.")
+    return task
