@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -224,18 +224,30 @@ class BiEncoderCosine:
 
     # Dense retrieval for ``retrieve``: cosine search over the document vectors, exact below
     # benchmark.vector_index.EXACT_BELOW documents (today's numbers), a FAISS index above.
-    def index(self, documents: Sequence[str]) -> None:
+    # The harness calls the *_vectors methods itself, embedding the pool and the queries in
+    # batches through its on-disk vector cache (benchmark.retrieval); index() and search() are
+    # the same for callers outside the harness.
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text, as rows of a float64 matrix."""
+        return np.stack(self.document_vectors(texts)) if texts else np.zeros((0, 1))
+
+    def index_vectors(self, matrix: np.ndarray) -> None:
         from benchmark.vector_index import VectorIndex
 
-        matrix = np.stack(self.document_vectors(documents)) if documents else np.zeros((0, 1))
         self._index = VectorIndex(matrix, self.index_options)
         self._probe: list[np.ndarray] = []
 
-    def search(self, queries: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
-        vectors = np.stack(self.document_vectors(queries)) if queries else np.zeros((0, self._index.dim))
+    def search_vectors(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         if self._index.kind != "exact" and len(self._probe) < _RECALL_QUERIES:
             self._probe += list(vectors[: _RECALL_QUERIES - len(self._probe)])  # for index_record()
         return self._index.search(vectors, k)
+
+    def index(self, documents: Sequence[str]) -> None:
+        self.index_vectors(self.embed_texts(documents))
+
+    def search(self, queries: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
+        vectors = self.embed_texts(queries) if queries else np.zeros((0, self._index.dim))
+        return self.search_vectors(vectors, k)
 
     def index_record(self) -> dict[str, Any]:
         """For the results file: the approximate index, and its recall@10 against exact search on

@@ -17,24 +17,28 @@ from __future__ import annotations
 import math
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from benchmark.runner import (EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header,
                               show_ids)
+from benchmark.score_cache import ScoreCache, item_key
 from benchmark.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
     from benchmark.build import BenchmarkData
     from benchmark.models import LoadedModel
 
-__all__ = ["SEARCH_K", "RERANK_DEPTH", "RerankRetriever", "evaluate_retrieval", "validate_hits"]
+__all__ = ["SEARCH_K", "RERANK_DEPTH", "EMBED_CHUNK", "RerankRetriever", "CachedVectors", "VectorSearch", "evaluate_retrieval", "validate_hits"]
 
 #: How many documents the harness asks for per query.
 SEARCH_K = 100
 #: How many first-stage candidates a pair scorer re-ranks.
 RERANK_DEPTH = 20
+#: Texts a bi-encoder embeds per call (and per commit to the vector cache).
+EMBED_CHUNK = 1024
 #: Resamples of the MRR interval (the headline and each slice).
 RESAMPLES = 1000
 
@@ -64,6 +68,55 @@ class RerankRetriever:
             ranked[qi].append((doc, float(score)))
         # Best first; ties by document index, so the order is stable.
         return [sorted(hits, key=lambda h: (-h[1], h[0]))[:k] for hits in ranked]
+
+
+class CachedVectors:
+    """A bi-encoder's text vectors, made in batches by its ``embed_texts`` and kept in the score
+    cache's vector table: a re-run, or a run after a kill, embeds nothing it already embedded."""
+
+    def __init__(self, embed_texts: Callable[[Sequence[str]], np.ndarray], cache: "ScoreCache | None",
+                 chunk: int = EMBED_CHUNK) -> None:
+        self.embed_texts, self.cache, self.chunk = embed_texts, cache, chunk
+        self.hits = self.computed = 0
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [item_key("vector", [text]) for text in texts]
+        found = self.cache.get_vectors(keys) if self.cache is not None else {}
+        todo = list(dict.fromkeys(text for text, key in zip(texts, keys) if key not in found))
+        self.hits += len(set(keys) & set(found))
+        for start in range(0, len(todo), self.chunk):
+            part = todo[start : start + self.chunk]
+            matrix = np.asarray(self.embed_texts(part), dtype=np.float64)
+            if matrix.ndim != 2 or len(matrix) != len(part):
+                raise ValueError(f"embed_texts returned an array of shape {matrix.shape} for {len(part)} texts")
+            new = {item_key("vector", [text]): row for text, row in zip(part, matrix)}
+            if self.cache is not None:
+                self.cache.put_vectors(new)  # chunk by chunk, so a killed run keeps what it made
+            found.update(new)
+            self.computed += len(part)
+        return np.stack([found[key] for key in keys]) if keys else np.zeros((0, 1))
+
+
+class VectorSearch:
+    """A bi-encoder retriever (``embed_texts``, ``index_vectors``, ``search_vectors``) driven by the
+    harness: it embeds the pool and the queries through :class:`CachedVectors`."""
+
+    def __init__(self, model: Any, vectors: CachedVectors) -> None:
+        self.model, self.vectors = model, vectors
+
+    def index(self, documents: Sequence[str]) -> None:
+        self.model.index_vectors(self.vectors(documents))
+
+    def search(self, queries: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
+        return self.model.search_vectors(self.vectors(queries), k)
+
+    def index_record(self) -> dict[str, Any]:
+        record = getattr(self.model, "index_record", None)
+        return record() if callable(record) else {}
+
+
+def _embeds_vectors(obj: Any) -> bool:
+    return all(callable(getattr(obj, name, None)) for name in ("embed_texts", "index_vectors", "search_vectors"))
 
 
 def validate_hits(raw: Any, n_queries: int, n_docs: int, k: int, ids: Sequence[str], where: str) -> list[list[tuple[int, float]]]:
@@ -97,8 +150,12 @@ def validate_hits(raw: Any, n_queries: int, n_docs: int, k: int, ids: Sequence[s
 
 
 def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
-                       limit: int | None, batch_size: int, progress: bool = True) -> EvalOutcome:
-    """Index the pool, search it with the split's queries, and compute every retrieval metric."""
+                       limit: int | None, batch_size: int, progress: bool = True,
+                       score_cache_dir: Path | None = None) -> EvalOutcome:
+    """Index the pool, search it with the split's queries, and compute every retrieval metric.
+
+    With ``score_cache_dir``, a bi-encoder's vectors of the pool and the queries are read from and
+    written to its score cache (see :class:`CachedVectors`)."""
     from benchmark.metrics import retrieval_metrics, retrieval_slice_metrics
     from benchmark.shapes import POOL
 
@@ -112,11 +169,19 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
     where = f"model {model.name!r} on task {task.name!r}"
     fit_seconds, fitted_on = 0.0, None
     retrieval: dict[str, Any]
+    vectors: CachedVectors | None = None
+    cache: ScoreCache | None = None
     if model.native_retriever():
         retriever = model.obj
         retrieval = {"method": "index+search"}
         if model.needs_fit():
             fit_seconds, fitted_on = fit_model(model, task.name, parts["train"]), "train"
+        if _embeds_vectors(model.obj):
+            if score_cache_dir is not None and model.cacheable:
+                cache = ScoreCache(score_cache_dir, model.slug,
+                                   model.cache_identity(task, data.task_fingerprints[task.name]))
+            vectors = CachedVectors(model.obj.embed_texts, cache)
+            retriever = VectorSearch(model.obj, vectors)
     else:
         # A pair scorer, fitted (if it wants) on the train split of the task it scores.
         rerank = _rerank_task(task)
@@ -160,6 +225,8 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
         if bar is not None:
             bar.close()
     search_seconds = time.perf_counter() - t0
+    if cache is not None:
+        cache.close()
 
     position = {doc_id: i for i, doc_id in enumerate(pool["id"])}
     ranks = np.zeros(len(hits), dtype=np.int64)
@@ -193,7 +260,10 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
         "slices": slices,
         "runtime_s": {"total": round(time.perf_counter() - started, 3), "fit": round(fit_seconds, 3),
                       "index": round(index_seconds, 3), "search": round(search_seconds, 3)},
-        "score_cache": {"used": False, "hits": 0, "computed": len(hits)},
+        # Scores of ranked lists are not cached; a bi-encoder's vectors are (pool and queries).
+        "score_cache": ({"used": False, "hits": 0, "computed": len(hits)} if vectors is None else
+                        {"used": cache is not None, "vectors_hits": vectors.hits, "vectors_computed": vectors.computed,
+                         **({"file": str(cache.path)} if cache is not None else {})}),
         "notes": [],
         **record_footer(),
     }

@@ -5,7 +5,8 @@ options, the hash of its code and weights, the train data it was fitted on) goes
 identity, and the key of each score is a hash of the scoring method and the item's input
 texts. A different identity is a different file, so stale scores are never read.
 
-Each scored batch is committed in its own transaction: a crash or Ctrl-C loses at most the
+The same file keeps a bi-encoder's text vectors for dense retrieval (``vectors``), keyed the
+same way. Each scored batch is committed in its own transaction: a crash or Ctrl-C loses at most the
 batch in flight, and a half-written batch is never visible.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
 
 from benchmark.io import stable_json
 from benchmark.types import BenchError
@@ -47,6 +50,8 @@ class ScoreCache:
             with self._db:
                 self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 self._db.execute("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, score REAL NOT NULL)")
+                # A bi-encoder's text vectors (dense retrieval embeds the pool and the queries once).
+                self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(_SCHEMA),))
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (stable_json(self.identity),))
             stored = dict(self._db.execute("SELECT key, value FROM meta"))
@@ -72,6 +77,24 @@ class ScoreCache:
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)",
                                  [(key, float(value)) for key, value in scores.items()])
+
+    def get_vectors(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """The cached vectors among ``keys`` (float64, as they were stored)."""
+        unique = list(dict.fromkeys(keys))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            chunk = unique[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(blob, dtype=np.float64)
+        return found
+
+    def put_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Store ``vectors`` in one transaction (all or nothing), exactly (float64 bytes)."""
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                 [(key, np.ascontiguousarray(v, dtype=np.float64).tobytes())
+                                  for key, v in vectors.items()])
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0])

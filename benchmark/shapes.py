@@ -142,7 +142,7 @@ class RankedRetrieval(TaskShape):
             print(f"note: task {task.name!r} runs in this process (--executor applies to scoring items).",
                   file=sys.stderr)
         return evaluate_retrieval(model, task, data, split=split, limit=limit, batch_size=batch_size,
-                                  progress=progress)
+                                  progress=progress, score_cache_dir=score_cache_dir)
 
     def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
         return ["R@1", "R@10", "AUROC has-source", "method"]
