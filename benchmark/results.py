@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from benchmark.io import atomic_write_text
-from benchmark.runner import SCHEMA_VERSION
+from benchmark.schema import ResultError, migrate, validate_result
 from benchmark.types import BenchError
 
 __all__ = ["write_result", "load_results", "read_predictions", "finite_score", "result_path", "result_stem", "is_user_data",
@@ -51,16 +51,19 @@ def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable
     record = dict(result)
     record["predictions"] = {"file": predictions_path.name,
                              "sha256": hashlib.sha256(lines.encode("utf-8")).hexdigest()}
+    typed = validate_result(record, f"the result for {path}")  # nothing malformed reaches the disk
     try:
         atomic_write_text(predictions_path, lines)
-        atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(typed.model_dump(mode="json", exclude_unset=True), indent=2,
+                                           sort_keys=True) + "\n")
     except OSError as error:
         raise BenchError(f"could not write results to {path}: {error}. Choose a writable --output-dir.") from error
     return path
 
 
 def load_results(results_dir: Path) -> list[dict[str, Any]]:
-    """Every results file under ``results_dir`` (sorted by path), each checked for its schema."""
+    """Every results file under ``results_dir`` (sorted by path), migrated to the current schema and
+    validated (:mod:`benchmark.schema`); each record carries its file's path as ``_path``."""
     if not results_dir.is_dir():
         raise BenchError(f"results directory {results_dir} does not exist; run `bench eval` first "
                          f"or pass --results DIR.")
@@ -70,12 +73,13 @@ def load_results(results_dir: Path) -> list[dict[str, Any]]:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise BenchError(f"results file {path} is not valid JSON ({error}); delete it or re-run its eval.") from error
-        version = record.get("schema_version") if isinstance(record, dict) else None
-        if version != SCHEMA_VERSION:
-            raise BenchError(f"results file {path} has schema_version {version!r}, this bench reads "
-                             f"{SCHEMA_VERSION}; re-run its eval with this version.")
-        record["_path"] = str(path)
-        records.append(record)
+        if not isinstance(record, dict):
+            raise BenchError(f"results file {path} is not a JSON object; delete it or re-run its eval.")
+        try:
+            typed = validate_result(migrate(record), f"results file {path}")
+        except ResultError as error:
+            raise BenchError(f"{error} Delete it or re-run its eval.") from None
+        records.append({**typed.model_dump(mode="json", exclude_unset=True), "_path": str(path)})
     return records
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from benchmark import __version__
+from benchmark.schema import SCHEMA_VERSION
 from benchmark.score_cache import ScoreCache, item_key
 from benchmark.types import BenchError, TaskMetadata
 
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "CacheStats", "score_dataset",
            "score_unit", "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer", "show_ids"]
-
-#: Version of the results-file layout; bumped on any incompatible change.
-SCHEMA_VERSION = 1
 
 #: Where the F1/accuracy thresholds come from for each evaluated split (never the split itself).
 THRESHOLD_SPLIT: dict[str, str | None] = {"test": "dev", "dev": "train", "train": None}
@@ -279,7 +277,8 @@ def record_header(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
         "schema_version": SCHEMA_VERSION,
         "bench_version": __version__,
         "task": {"name": task.name, "version": task.version, "split": split,
-                 "fingerprint": data.task_fingerprints[task.name], "main_score": task.main_score},
+                 "fingerprint": data.task_fingerprints[task.name], "main_score": task.main_score,
+                 "shape": task.shape},
         "data": {"fingerprint": data.fingerprint, "config_key": data.info["config_key"],
                  "seed": data.info["config"]["seed"], "max_originals": data.info["config"]["max_originals"]},
         "model": model_record(model, fitted_on),
@@ -521,7 +520,7 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
         "schema_version": SCHEMA_VERSION,
         "bench_version": __version__,
         "task": {"name": task.name, "version": task.version, "split": None, "fingerprint": data.fingerprint,
-                 "main_score": task.main_score},
+                 "main_score": task.main_score, "shape": task.shape},
         "data": {**data.record(), "dev": dev.record() if dev is not None else None,
                  **({"fit": {"data": "built-in", "split": "train", "task_fingerprint": train_fingerprint,
                              "max_originals": builtin.info["config"]["max_originals"]}} if train_fingerprint else {})},

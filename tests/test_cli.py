@@ -52,7 +52,8 @@ def test_eval_writes_results_and_predictions(run, tmp_path, small_data):
     for key in ("schema_version", "bench_version", "task", "model", "n", "metrics", "slices", "runtime_s"):
         assert key in result
     assert result["task"] | {} == {"name": "pair", "version": "1.3", "split": "test",
-                                   "fingerprint": small_data.task_fingerprints["pair"], "main_score": "auroc"}
+                                   "fingerprint": small_data.task_fingerprints["pair"], "main_score": "auroc",
+                                   "shape": "scored"}
     lines = (tmp_path / "tfidf" / "pair.predictions.jsonl").read_text().splitlines()
     assert len(lines) == result["n"]["positive"] + result["n"]["negative"]
     assert set(json.loads(lines[0])) == {"id", "score"}

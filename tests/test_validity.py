@@ -64,20 +64,29 @@ def test_verdict_rule():
 # --------------------------------------------------------------------------- the leaderboard sections
 
 
+def _complete(record: dict) -> dict:
+    """A results record with the schema's bookkeeping filled in (what these tests do not vary)."""
+    return {"bench_version": "test", "created_at": "2026-01-01T00:00:00+00:00", "limit": None, "batch_size": 8,
+            "environment": {"python": "3", "platform": "test"}, "runtime_s": {"total": 0.0}, "score_cache": {"used": False},
+            "notes": [], "bootstrap": {"method": "test", "resamples": 0, "slice_resamples": 0, "seed": 0},
+            **record, "task": {"shape": "scored", **record["task"]},
+            "model": {"source": "python", "fitted_on": None, **record["model"]}}
+
+
 def _synthetic(name: str, value: float, hard: float | None = None) -> dict:
     slices = [{"slice": "negative_kind", "value": "same-topic", "auroc": value - 0.1}]
     if hard is not None:
         slices.append({"slice": "hard", "value": "hard", "auroc": hard})
-    return {
-        "schema_version": 1,
+    return _complete({
+        "schema_version": 2,
         "task": {"name": "pair", "version": "1.0", "split": "test", "fingerprint": "syn", "main_score": "auroc"},
         "data": {"fingerprint": "dsyn", "max_originals": None},
         "model": {"name": name, "args": {}, "slug": name, "trained_on_benchmark": False},
         "limited": False, "n": {"positive": 10, "negative": 10},
         "metrics": {"auroc": value, "ap": 0.5, "tpr_at_1pct_fpr": 0.1, "tpr_at_5pct_fpr": 0.2, "f1": 0.6,
                     "accuracy": 0.7, "auroc_ci95": [value - 0.002, value + 0.002]},
-        "slices": slices,
-    }
+        "slices": slices, "thresholds": {"source_split": "dev"},
+    })
 
 
 def _on_clough(name: str, noise: float, seed: int) -> tuple[dict, list[dict]]:
@@ -87,14 +96,15 @@ def _on_clough(name: str, noise: float, seed: int) -> tuple[dict, list[dict]]:
     scores = labels + np.random.default_rng(seed).normal(0, noise, labels.size)
     metrics = compute_metrics(scores, labels, None)
     n = {"positive": metrics.pop("n_positive"), "negative": metrics.pop("n_negative")}
-    record = {
-        "schema_version": 1,
+    record = _complete({
+        "schema_version": 2,
         "task": {"name": "pair", "version": "1.0", "split": None, "main_score": "auroc",
                  "fingerprint": track_fingerprint(TRACKS["clough-stevenson"])},
-        "data": {"kind": "track", "name": "clough-stevenson", "track": "clough-stevenson"},
+        "data": {"kind": "track", "name": "clough-stevenson", "track": "clough-stevenson",
+                 "fingerprint": track_fingerprint(TRACKS["clough-stevenson"])},
         "model": {"name": name, "args": {}, "slug": name, "trained_on_benchmark": False},
         "limited": False, "n": n, "metrics": metrics, "slices": [], "thresholds": {"source_split": None},
-    }
+    })
     return record, [{"id": r.id, "score": float(s)} for r, s in zip(rows, scores)]
 
 

@@ -1,0 +1,180 @@
+"""The results file, typed: one schema, checked when a result is written and when it is read.
+
+A results file (``<output-dir>/<model>/<task>[@<data>].json``) is a :class:`Result`. Writing
+validates the record the harness built, so a malformed result never reaches the disk; reading
+migrates an older file to the current :data:`SCHEMA_VERSION` and validates it the same way, so
+every consumer (leaderboard, report, validity, ``bench eval``'s tables) sees one shape.
+
+Blocks whose fields are fixed are closed (an unknown field is an error); the blocks that
+describe data sources (``data``), caches and per-slice metrics keep their open-ended fields.
+
+Versions:
+
+* **1**: the first layout. Files written before results recorded their environment lack
+  ``environment.packages``, ``environment.git_revision`` and ``model.code_sha256``.
+* **2**: ``task.shape`` (``scored`` or ``ranked``) is recorded, so a result says what kind of
+  task it is instead of readers inferring it from which blocks are present.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from benchmark.types import BenchError
+
+__all__ = ["SCHEMA_VERSION", "Result", "migrate", "validate_result", "ResultError"]
+
+#: Version of the results-file layout this bench writes; older ones are migrated when read.
+SCHEMA_VERSION = 2
+
+Number = float | int | None
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class TaskInfo(_Closed):
+    name: str
+    version: str
+    split: str | None
+    """The evaluated split of the built-in data; None on a user's data or a track."""
+    fingerprint: str
+    main_score: str
+    shape: Literal["scored", "ranked"]
+
+
+class DataInfo(_Open):
+    """What was evaluated: the built-in data (its fingerprint and build key), a user's data set or a
+    real-world track (their source, format, columns, licence...)."""
+
+    fingerprint: str
+    kind: Literal["built-in", "user", "track"] = "built-in"
+
+
+class ModelInfo(_Closed):
+    name: str
+    slug: str
+    args: dict[str, Any]
+    source: str
+    fitted_on: str | None
+    trained_on_benchmark: bool
+    code_sha256: str | None = None
+
+
+class Environment(_Closed):
+    python: str
+    platform: str
+    packages: dict[str, str | None] | None = None
+    """Versions of the libraries that can change a score (None: not recorded, version 1 files)."""
+    git_revision: str | None = None
+
+
+class Counts(_Closed):
+    positive: int
+    negative: int
+
+
+class PredictionsFile(_Closed):
+    file: str
+    sha256: str
+
+
+class Bootstrap(_Closed):
+    method: str
+    resamples: int
+    slice_resamples: int
+    seed: int
+
+
+class Thresholds(_Closed):
+    f1: float | None = None
+    accuracy: float | None = None
+    source_split: str | None
+
+
+class Retrieval(_Open):
+    method: Literal["index+search", "rerank"]
+    k: int
+    pool_size: int
+
+
+class SliceRow(_Open):
+    """One slice's metrics (``slice`` and ``value`` name it; the metrics are the task's)."""
+
+    slice: str
+    value: str
+
+
+class Result(_Closed):
+    schema_version: Literal[2]
+    bench_version: str
+    created_at: str
+    task: TaskInfo
+    data: DataInfo
+    model: ModelInfo
+    environment: Environment
+    limit: int | None
+    limited: bool
+    batch_size: int
+    n: Counts
+    metrics: dict[str, Number | list[Number]]
+    slices: list[SliceRow]
+    bootstrap: Bootstrap
+    runtime_s: dict[str, float]
+    score_cache: dict[str, Any]
+    notes: list[str]
+    thresholds: Thresholds | None = None
+    """Scored tasks: the F1 and accuracy thresholds and where they were chosen."""
+    retrieval: Retrieval | None = None
+    """Ranked tasks: how the model searched (index+search, or re-ranking a first stage)."""
+    predictions: PredictionsFile | None = None
+    """Set when the result is written: the predictions file beside it and its sha256."""
+
+    @model_validator(mode="after")
+    def _blocks_fit_the_shape(self) -> "Result":
+        ranked = self.task.shape == "ranked"
+        if ranked and self.retrieval is None:
+            raise ValueError("a result of a ranked task needs its 'retrieval' block")
+        if not ranked and self.retrieval is not None:
+            raise ValueError("a result of a scored task has no 'retrieval' block")
+        if not ranked and self.thresholds is None:
+            raise ValueError("a result of a scored task needs its 'thresholds' block")
+        if self.task.main_score not in self.metrics:
+            raise ValueError(f"its main score {self.task.main_score!r} is not among its metrics")
+        return self
+
+
+class ResultError(BenchError):
+    """A results record that does not fit the schema."""
+
+
+def migrate(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` (a results file's JSON) brought to :data:`SCHEMA_VERSION`; unknown versions fail."""
+    out = dict(record)
+    version = out.get("schema_version")
+    if version == 1:
+        # Version 1 did not record the shape; its files had a 'retrieval' block exactly when they
+        # were of the ranked task (the one place this inference is sound: a fixed, old layout).
+        out["task"] = {**out["task"], "shape": "ranked" if "retrieval" in out else "scored"}
+        out["schema_version"] = version = 2
+    if version != SCHEMA_VERSION:
+        raise ResultError(f"schema_version {version!r} is not one this bench reads (1 to {SCHEMA_VERSION}); "
+                          f"re-run its eval with this version.")
+    return out
+
+
+def validate_result(record: Mapping[str, Any], where: str) -> Result:
+    """``record`` as a :class:`Result`, or a :class:`ResultError` that names ``where`` and each problem."""
+    try:
+        return Result.model_validate(dict(record))
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}"
+                             for e in error.errors()[:5])
+        more = f" (and {error.error_count() - 5} more)" if error.error_count() > 5 else ""
+        raise ResultError(f"{where} does not fit the results schema: {problems}{more}.") from None
