@@ -2,12 +2,14 @@
 
 Each entry names its implementation as ``"module:attr"`` and is imported only when used,
 so ``bench --help`` and ``bench list`` never import scikit-learn, datasets or torch.
-Adding a member means adding its module and one line here.
+Adding a member means adding its module and one line here; an installed package can add members
+through entry points (:data:`PLUGIN_GROUPS`).
 """
 from __future__ import annotations
 
 import difflib
 import importlib
+import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -24,8 +26,33 @@ class Entry:
     description: str
 
 
-def _table(*entries: Entry) -> Mapping[str, Entry]:
+def _table(*entries: Entry) -> dict[str, Entry]:
     return {entry.name: entry for entry in entries}
+
+
+#: Entry-point groups through which installed packages register more tasks, models and rewriters:
+#: in a plugin's pyproject.toml, ``[project.entry-points."rewrite_bench.models"]`` then
+#: ``my-scorer = "my_package.scorers:MyScorer"``.
+PLUGIN_GROUPS = {"task": "rewrite_bench.tasks", "model": "rewrite_bench.models", "rewriter": "rewrite_bench.rewriters"}
+
+
+def plugin_entries(kind: str, taken: Mapping[str, Entry]) -> dict[str, Entry]:
+    """The entries installed packages register for ``kind`` (a key of :data:`PLUGIN_GROUPS`).
+
+    A plugin cannot replace a built-in name (it is skipped with a warning), so installing a
+    package never changes what a documented name means.
+    """
+    from importlib.metadata import entry_points
+
+    found: dict[str, Entry] = {}
+    for point in sorted(entry_points(group=PLUGIN_GROUPS[kind]), key=lambda p: p.name):
+        origin = point.dist.name if point.dist is not None else "an installed package"
+        if point.name in taken or point.name in found:
+            print(f"warning: {origin} registers the {kind} {point.name!r}, which exists already; ignored.",
+                  file=sys.stderr)
+            continue
+        found[point.name] = Entry(point.name, point.value, f"(from {origin})")
+    return found
 
 
 TASKS: Mapping[str, Entry] = _table(
@@ -63,6 +90,11 @@ REWRITERS: Mapping[str, Entry] = _table(
     Entry("evasion", "rewriters.evasion:Evasion", "Anti-fingerprinting tricks: homoglyphs, zero-width characters, odd spaces"),
     Entry("llm", "rewriters.llm:LLMParaphrase", "LLM paraphrase with a model you name (transformers or OpenAI-compatible); see README"),
 )
+
+
+TASKS = {**TASKS, **plugin_entries("task", TASKS)}
+MODELS = {**MODELS, **plugin_entries("model", MODELS)}
+REWRITERS = {**REWRITERS, **plugin_entries("rewriter", REWRITERS)}
 
 
 def suggest(name: str, choices: Mapping[str, Any] | list[str]) -> str:

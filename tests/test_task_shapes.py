@@ -73,3 +73,26 @@ def test_a_new_task_of_an_existing_shape_runs_end_to_end(small_cache, small_data
     domains = sorted({row["value"] for row in result["slices"] if row["slice"] == "domain"})
     assert header.startswith("| # | model | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc | ")
     assert all(f"AUROC {domain}" in header for domain in domains)
+
+
+def test_installed_packages_register_through_entry_points(tmp_path, monkeypatch, capsys):
+    # A package installed with entry points, as pip would lay it out: its code and its dist-info.
+    (tmp_path / "plugin_scorers.py").write_text(
+        "class Overlap:\n"
+        "    def score_pairs(self, originals, candidates):\n"
+        "        return [len(set(a.split()) & set(b.split())) / 10 for a, b in zip(originals, candidates)]\n")
+    info = tmp_path / "plugin_scorers-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-scorers\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[rewrite_bench.models]\noverlap = plugin_scorers:Overlap\n"
+                                           "tfidf = plugin_scorers:Overlap\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = registry.plugin_entries("model", registry.MODELS)
+    assert list(found) == ["overlap"] and found["overlap"].target == "plugin_scorers:Overlap"
+    assert "plugin-scorers registers the model 'tfidf', which exists already; ignored." in capsys.readouterr().err
+    monkeypatch.setitem(registry.MODELS, "overlap", found["overlap"])
+    from benchmark.models import resolve_model
+
+    model = resolve_model("overlap")
+    assert model.source == "baseline" and model.supports(PAIR)
+    assert model.scorer(PAIR)(["a b c"], ["a b d"]) == [0.2]
