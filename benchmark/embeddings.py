@@ -67,7 +67,7 @@ def default_threads() -> int:
 
     Why not simply all of them: torch's threads wait for each other at every operation, so
     when another process holds one of two cores, two threads ran MiniLM 2x slower (and spent
-    2.7x the CPU) than one (benchmarks/peer_speed.py, README).
+    2.7x the CPU) than one (perf/peer_speed.py, README).
     """
     value = os.environ.get(THREADS_ENV, "").strip()
     if value:
@@ -100,7 +100,7 @@ def configure_threads(threads: int | None = None) -> int:
 
 
 #: Token positions (rows x padded length) fed to models by :func:`run_batches` in this process,
-#: and the number of model calls: what benchmarks/peer_speed.py reports.
+#: and the number of model calls: what perf/peer_speed.py reports.
 COUNTERS = {"positions": 0, "calls": 0}
 
 

@@ -6,8 +6,8 @@ rate, word 5-gram containment and MiniLM cosine to the source (the card's statis
 per rewriter and strength the medians and the share inside the real-spinner region
 (``benchmark/realism.py``), the seconds per rewrite, and a PNG of the map.
 
-    python benchmarks/realism_map.py                       # 10 news + 10 encyclopedia originals
-    python benchmarks/realism_map.py --per-domain 4 --rewriter paraphrase --png /tmp/map.png
+    python perf/realism_map.py                       # 10 news + 10 encyclopedia originals
+    python perf/realism_map.py --per-domain 4 --rewriter paraphrase --png /tmp/map.png
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """MiniLM pair scoring, whole processes: this project against MTEB and a plain encode (the floor).
 
-    python benchmarks/peer_speed.py                          # 2,000 PAWS sentence pairs (vendored copy)
-    python benchmarks/peer_speed.py --data benchmark/realdata/pan_pc10_sentence_pairs --items 2000
-    python benchmarks/peer_speed.py --pair-split --items 2000   # document pairs of the built-in `pair` test split
-    python benchmarks/peer_speed.py --competing 1            # the same with one CPU-bound process beside it
+    python perf/peer_speed.py                          # 2,000 PAWS sentence pairs (vendored copy)
+    python perf/peer_speed.py --data benchmark/realdata/pan_pc10_sentence_pairs --items 2000
+    python perf/peer_speed.py --pair-split --items 2000   # document pairs of the built-in `pair` test split
+    python perf/peer_speed.py --competing 1            # the same with one CPU-bound process beside it
 
 Three commands run as subprocesses, alternating, ``--repeats`` times each, on the same pairs
 (written once to a temporary JSON-lines file) with the same all-MiniLM-L6-v2 weights:

@@ -1,8 +1,8 @@
 """How the retrieve baselines scale with the pool: index time, query latency, recall@10, peak memory.
 
-    python benchmarks/retrieval_scale.py                          # bm25 and minhash-lsh at 10k/100k, dense at 10k/100k/1M
-    python benchmarks/retrieval_scale.py --sizes 1000 10000 --dense-sizes 10000 --dense-kind hnsw
-    python benchmarks/retrieval_scale.py --minilm-sizes 1000      # the real minilm retriever (embeds every document)
+    python perf/retrieval_scale.py                          # bm25 and minhash-lsh at 10k/100k, dense at 10k/100k/1M
+    python perf/retrieval_scale.py --sizes 1000 10000 --dense-sizes 10000 --dense-kind hnsw
+    python perf/retrieval_scale.py --minilm-sizes 1000      # the real minilm retriever (embeds every document)
 
 **bm25, minhash-lsh** (and ``--minilm-sizes``): the pool is every original of the corpus
 (1053) grown with synthetic distractors made of real text: each distractor is 8 sentences

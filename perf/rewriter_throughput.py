@@ -1,7 +1,7 @@
 """Throughput and change figures of every rewriter in the default build plan.
 
-    python benchmarks/rewriter_throughput.py            # 30 originals (15 news, 15 encyclopedia)
-    python benchmarks/rewriter_throughput.py --n 100
+    python perf/rewriter_throughput.py            # 30 originals (15 news, 15 encyclopedia)
+    python perf/rewriter_throughput.py --n 100
 
 For each rewriter: first-call time (loading its resources), texts per second per core after
 that (all three strengths of a text count as three texts), and mean word change rate, word

@@ -1,8 +1,8 @@
 """Measure and print the scoring speed of every baseline and the harness's overhead.
 
-    python benchmarks/model_throughput.py                   # every baseline, 500 test pairs
-    python benchmarks/model_throughput.py --items 2000 --models tfidf minilm word-rarity
-    python benchmarks/model_throughput.py --skip-throughput --cached-rerun   # + re-run time of minilm
+    python perf/model_throughput.py                   # every baseline, 500 test pairs
+    python perf/model_throughput.py --items 2000 --models tfidf minilm word-rarity
+    python perf/model_throughput.py --skip-throughput --cached-rerun   # + re-run time of minilm
 
 Figures (issue 4's targets in brackets):
 
@@ -46,7 +46,7 @@ def _throughput(models: list[str], data, n_items: int) -> None:
     for name in models:
         for task in (PAIR, DETECT):
             if not resolve_model(name).supports(task):
-                continue  # retrieval-only baselines: see benchmarks/retrieval_scale.py
+                continue  # retrieval-only baselines: see perf/retrieval_scale.py
             splits = data.task(task.name)
             items = limit_items(splits["test"], n_items)
             t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Measure and print RewriteBench's speed figures (targets from the issues in brackets).
 
-    python benchmarks/figures.py                 # everything, cold build in a fresh temp cache
-    python benchmarks/figures.py --cache-dir D   # reuse a cache (the build is then warm)
+    python perf/figures.py                 # everything, cold build in a fresh temp cache
+    python perf/figures.py --cache-dir D   # reuse a cache (the build is then warm)
 
 Figures: `bench --help` start-up time [well under 1 s], cold build time [< 5 min on 2 cores],
 and per-baseline `bench eval` wall time on the full test split once built [tfidf < 30 s].

@@ -5,8 +5,8 @@ empty), and prints the wall time, the CPU time and the peak memory of the build.
 ``--export-prebuilt DIR`` the build is also written as the shipped data (how maintainers
 refresh ``benchmark/prebuilt`` after a change to the default build).
 
-    python benchmarks/cold_build.py                                   # temporary cache, removed after
-    python benchmarks/cold_build.py --cache /tmp/cold --export-prebuilt benchmark/prebuilt
+    python perf/cold_build.py                                   # temporary cache, removed after
+    python perf/cold_build.py --cache /tmp/cold --export-prebuilt benchmark/prebuilt
 
 Resuming: run it again with the same ``--cache`` after a kill; finished translations are kept.
 """

@@ -1,7 +1,7 @@
 """Measure and print how ``bench eval --data`` scales: load time, eval time, peak memory.
 
-    python benchmarks/user_data.py                       # 10,000 and 100,000 pairs
-    python benchmarks/user_data.py --sizes 10000         # just the 10k file
+    python perf/user_data.py                       # 10,000 and 100,000 pairs
+    python perf/user_data.py --sizes 10000         # just the 10k file
 
 For each size, a JSONL file of that many pairs is written (the built-in ``pair`` items of all
 splits, cycled, each with its own id), and then:

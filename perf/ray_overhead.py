@@ -1,7 +1,7 @@
 """What Ray costs on one machine: build and eval wall time, local executor against 1 and 2 Ray workers.
 
-    python benchmarks/ray_overhead.py                         # 6 originals per split and domain, tfidf on pair
-    python benchmarks/ray_overhead.py --max-originals 10 --rounds 3
+    python perf/ray_overhead.py                         # 6 originals per split and domain, tfidf on pair
+    python perf/ray_overhead.py --max-originals 10 --rounds 3
 
 Build: the rewriting step of a small build (``wordnet-spin`` seen, ``evasion`` unseen, on
 ``--max-originals`` originals per split and domain), i.e. :func:`make_rewrites`, the part an
