@@ -18,6 +18,7 @@ __all__ = [
     "resolve_cache_dir",
     "atomic_write_text",
     "atomic_directory",
+    "set_aside",
     "sha256_file",
     "stable_json",
     "decoded_lines",
@@ -92,6 +93,21 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def set_aside(path: Path) -> Path:
+    """Move a corrupt cache file (and its sqlite journal, if any) to ``<name>.corrupt``; return where.
+
+    The one policy of every cache here for a file it cannot trust: keep it for a look, warn
+    (the caller says what it was), and start a new one. Nothing corrupt is ever read.
+    """
+    aside = path.with_name(path.name + ".corrupt")
+    for suffix in ("", "-journal", "-wal", "-shm"):  # a hot journal must not be replayed into the new file
+        try:
+            os.replace(path.with_name(path.name + suffix), aside.with_name(aside.name + suffix))
+        except FileNotFoundError:
+            pass  # absent, or another process moved it first
+    return aside
 
 
 def decoded_lines(path: Path, where: str | None = None) -> Iterator[tuple[int, str]]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.io import stable_json
+from benchmark.io import set_aside, stable_json
 from benchmark.types import BenchError
 
 __all__ = ["ScoreCache", "item_key", "identity_hash"]
@@ -46,6 +47,25 @@ class ScoreCache:
         self.path = Path(directory) / f"{slug}-{digest[:16]}.sqlite"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BenchError(f"cannot create the score cache folder {self.path.parent} ({error}); choose a "
+                             f"writable --cache-dir, or run with --no-cache.") from error
+        problem = self._open()
+        if problem is not None:
+            # The caches' one policy for a file they cannot trust: set it aside, warn, start anew.
+            if self._db is not None:
+                self._db.close()
+            aside = set_aside(self.path)
+            print(f"warning: score cache {self.path} {problem}; it is kept as {aside} and a new one is "
+                  f"started (its scores will be computed again).", file=sys.stderr)
+            problem = self._open()
+            if problem is not None:
+                raise BenchError(f"score cache {self.path}: {problem} even when new; run with --no-cache.")
+
+    def _open(self) -> str | None:
+        """Open (creating if new) the file; why it cannot be used, or None."""
+        self._db: sqlite3.Connection | None = None
+        try:
             self._db = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
             with self._db:
                 self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -56,11 +76,10 @@ class ScoreCache:
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (stable_json(self.identity),))
             stored = dict(self._db.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as error:
-            raise BenchError(f"score cache {self.path} is unreadable ({error}); delete it, or run with "
-                             f"--no-cache.") from error
+            return f"is unreadable ({error})"
         if stored.get("schema") != str(_SCHEMA) or stored.get("identity") != stable_json(self.identity):
-            raise BenchError(f"score cache {self.path} belongs to another model or cache version; "
-                             f"delete it, or run with --no-cache.")
+            return "belongs to another model or cache version"
+        return None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, float]:
         """The cached scores among ``keys``."""

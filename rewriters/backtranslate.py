@@ -126,6 +126,8 @@ class TranslationCache:
         return None
 
     def _quarantine(self, reason: str) -> None:
+        from benchmark.io import set_aside
+
         aside = self.path.with_name(self.path.name + ".corrupt")
         warnings.warn(
             f"translation cache {self.path} is corrupt ({reason}); ignoring it and starting a "
@@ -133,13 +135,7 @@ class TranslationCache:
             RuntimeWarning,
             stacklevel=4,
         )
-        try:
-            os.replace(self.path, aside)
-            journal = self.path.with_name(self.path.name + "-journal")
-            if journal.exists():  # a hot journal must not be replayed into the new file
-                os.replace(journal, aside.with_name(aside.name + "-journal"))
-        except FileNotFoundError:
-            pass  # another process moved it first
+        set_aside(self.path)
 
     def _disable(self, reason: str) -> None:
         self._disabled = reason

@@ -10,7 +10,6 @@ from benchmark.cli import main
 from benchmark.models import LoadedModel, resolve_model
 from benchmark.runner import evaluate_task, score_dataset
 from benchmark.score_cache import ScoreCache, item_key
-from benchmark.types import BenchError
 from tasks.pair import METADATA as PAIR
 
 
@@ -103,18 +102,23 @@ def test_cached_scores_equal_fresh_scores_at_any_batch_size(small_data, tmp_path
     assert len(cache) == len(set(zip(items["original"], items["candidate"])))
 
 
-def test_a_foreign_or_corrupt_cache_file_is_named(tmp_path):
+def test_a_foreign_or_corrupt_cache_file_is_set_aside_with_a_warning(tmp_path, capsys):
     cache = ScoreCache(tmp_path, "m", {"model": "m"})
     cache.put_many({"k": 0.5})
     path = cache.path
     cache.close()
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = '{}' WHERE key = 'identity'")
-    with pytest.raises(BenchError, match=f"{path}.*another model.*--no-cache"):
-        ScoreCache(tmp_path, "m", {"model": "m"})
+    fresh = ScoreCache(tmp_path, "m", {"model": "m"})
+    assert len(fresh) == 0 and fresh.get_many(["k"]) == {}  # nothing of the foreign file is read
+    fresh.put_many({"k": 0.25})
+    fresh.close()
+    err = capsys.readouterr().err
+    assert f"score cache {path} belongs to another model or cache version; it is kept as {path}.corrupt" in err
     path.write_bytes(b"not a database" * 100)
-    with pytest.raises(BenchError, match="unreadable.*--no-cache"):
-        ScoreCache(tmp_path, "m", {"model": "m"})
+    again = ScoreCache(tmp_path, "m", {"model": "m"})
+    assert len(again) == 0 and "is unreadable" in capsys.readouterr().err
+    assert (tmp_path / f"{path.name}.corrupt").read_bytes() == b"not a database" * 100
 
 
 def test_cli_no_cache_writes_no_cache(small_data, small_cache, tmp_path, capsys):
