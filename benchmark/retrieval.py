@@ -24,6 +24,7 @@ import numpy as np
 
 from benchmark.runner import (EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header,
                               show_ids)
+from benchmark.results import finite_score
 from benchmark.score_cache import ScoreCache, item_key
 from benchmark.types import BenchError, TaskMetadata
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from benchmark.build import BenchmarkData
     from benchmark.models import LoadedModel
 
-__all__ = ["SEARCH_K", "RERANK_DEPTH", "EMBED_CHUNK", "RerankRetriever", "CachedVectors", "VectorSearch", "evaluate_retrieval", "validate_hits"]
+__all__ = ["SEARCH_K", "RERANK_DEPTH", "EMBED_CHUNK", "RerankRetriever", "CachedPairScores", "CachedVectors", "VectorSearch", "evaluate_retrieval", "validate_hits"]
 
 #: How many documents the harness asks for per query.
 SEARCH_K = 100
@@ -68,6 +69,36 @@ class RerankRetriever:
             ranked[qi].append((doc, float(score)))
         # Best first; ties by document index, so the order is stable.
         return [sorted(hits, key=lambda h: (-h[1], h[0]))[:k] for hits in ranked]
+
+
+class CachedPairScores:
+    """A pair scorer whose scores are served from, and added to, the model's score cache of the
+    task it scores (re-ranking is cached like the rest: the key is the task's method and texts)."""
+
+    def __init__(self, score_pairs: Callable[..., Any], cache: "ScoreCache | None", method: str) -> None:
+        self.score_pairs, self.cache, self.method = score_pairs, cache, method
+        self.hits = self.computed = 0
+
+    def __call__(self, originals: Sequence[str], candidates: Sequence[str]) -> list[float]:
+        keys = [item_key(self.method, [a, b]) for a, b in zip(originals, candidates)]
+        found = self.cache.get_many(keys) if self.cache is not None else {}
+        todo = [i for i, key in enumerate(keys) if key not in found]
+        self.hits += len(keys) - len(todo)
+        if todo:
+            raw = list(self.score_pairs([originals[i] for i in todo], [candidates[i] for i in todo]))
+            if len(raw) != len(todo):
+                raise ValueError(f"the pair scorer returned {len(raw)} scores for {len(todo)} pairs")
+            new: dict[str, float] = {}
+            for i, value in zip(todo, raw):
+                number = finite_score(value)
+                if number is None:
+                    raise ValueError(f"the pair scorer returned {value!r}, not a finite number")
+                new[keys[i]] = number
+            if self.cache is not None:
+                self.cache.put_many(new)
+            found.update(new)
+            self.computed += len(todo)
+        return [found[key] for key in keys]
 
 
 class CachedVectors:
@@ -170,6 +201,7 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
     fit_seconds, fitted_on = 0.0, None
     retrieval: dict[str, Any]
     vectors: CachedVectors | None = None
+    pair_scores: CachedPairScores | None = None
     cache: ScoreCache | None = None
     if model.native_retriever():
         retriever = model.obj
@@ -188,7 +220,11 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
         if model.needs_fit():
             fit_seconds = fit_model(model, rerank.name, data.task(rerank.name)["train"])
             fitted_on = f"{rerank.name}/train"
-        retriever = RerankRetriever(model.scorer(rerank))
+        if score_cache_dir is not None and model.cacheable:
+            cache = ScoreCache(score_cache_dir, model.slug,
+                               model.cache_identity(rerank, data.task_fingerprints[rerank.name]))
+        pair_scores = CachedPairScores(model.scorer(rerank), cache, rerank.model_method)
+        retriever = RerankRetriever(pair_scores)
         retrieval = {"method": "rerank", "first_stage": "bm25", "depth": RERANK_DEPTH}
 
     pool = parts[POOL].select_columns(["id", "text"]).to_dict()
@@ -260,14 +296,23 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
         "slices": slices,
         "runtime_s": {"total": round(time.perf_counter() - started, 3), "fit": round(fit_seconds, 3),
                       "index": round(index_seconds, 3), "search": round(search_seconds, 3)},
-        # Scores of ranked lists are not cached; a bi-encoder's vectors are (pool and queries).
-        "score_cache": ({"used": False, "hits": 0, "computed": len(hits)} if vectors is None else
-                        {"used": cache is not None, "vectors_hits": vectors.hits, "vectors_computed": vectors.computed,
-                         **({"file": str(cache.path)} if cache is not None else {})}),
+        # Ranked lists are not cached; a re-ranker's pair scores and a bi-encoder's vectors are.
+        "score_cache": _cache_record(cache, pair_scores, vectors, len(hits)),
         "notes": [],
         **record_footer(),
     }
     return EvalOutcome(result=result, predictions=predictions)
+
+
+def _cache_record(cache: ScoreCache | None, pair_scores: CachedPairScores | None, vectors: CachedVectors | None,
+                  n_queries: int) -> dict[str, Any]:
+    """The results file's ``score_cache`` block: what was served from the cache and what was computed."""
+    where = {"file": str(cache.path)} if cache is not None else {}
+    if pair_scores is not None:
+        return {"used": cache is not None, "hits": pair_scores.hits, "computed": pair_scores.computed, **where}
+    if vectors is not None:
+        return {"used": cache is not None, "vectors_hits": vectors.hits, "vectors_computed": vectors.computed, **where}
+    return {"used": False, "hits": 0, "computed": n_queries}
 
 
 def _rerank_task(task: TaskMetadata) -> TaskMetadata:

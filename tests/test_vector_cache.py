@@ -125,3 +125,19 @@ class _Direct:
 
     def search(self, queries, k):
         return self.model.search(queries, k)
+
+
+def test_re_ranking_is_served_from_the_pair_scorers_cache(small_data, tmp_path):
+    from benchmark.runner import evaluate_task
+    from tasks.pair import METADATA as PAIR
+
+    first = _run(resolve_model("tfidf"), small_data, tmp_path)
+    stats = first.result["score_cache"]
+    assert stats["used"] and stats["hits"] == 0 and stats["computed"] > 0
+    again = _run(resolve_model("tfidf"), small_data, tmp_path)
+    assert again.result["score_cache"]["computed"] == 0 and again.result["score_cache"]["hits"] == stats["computed"]
+    assert again.predictions == first.predictions
+    # The same file as the model's pair scores: a (document, query) pair is a pair item.
+    pair = evaluate_task(resolve_model("tfidf"), PAIR, small_data, split="test", limit=None, batch_size=16,
+                         progress=False, score_cache_dir=tmp_path)
+    assert pair.result["score_cache"]["file"] == stats["file"]
