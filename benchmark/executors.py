@@ -145,7 +145,7 @@ class RayExecutor:
                 return actors[actor].score.remote(*units[index])
 
             def describe(index: int) -> str:
-                from benchmark.runner import show_ids
+                from benchmark.io import show_ids
 
                 return f"scoring items {show_ids(units[index][0])} with model {model.name!r}"
 

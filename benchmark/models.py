@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from benchmark.io import jsonl_objects, stable_json
+from benchmark.io import jsonl_objects, show_ids, stable_json
 from benchmark.registry import MODELS, load_target, suggest
 from benchmark.types import BenchError, TaskMetadata
 
@@ -276,7 +276,7 @@ class PredictionsFile:
             raise BenchError(f"{where}: {len(duplicates)} duplicate ids: {shown}. Keep one score per id.")
         if bad_scores:
             raise BenchError(f"{where}: scores that are not finite numbers for {len(bad_scores)} ids: "
-                             f"{_show_ids(bad_scores)}.")
+                             f"{show_ids(bad_scores)}.")
         if not scores:
             raise BenchError(f"{where} has no predictions.")
         return scores
@@ -286,22 +286,17 @@ class PredictionsFile:
         missing = [i for i in needed if i not in self.scores]
         if missing:
             raise BenchError(f"predictions file {self.path} has no score for {len(missing)} items of task "
-                             f"{task!r}: {_show_ids(missing)}. Score every item (see README: 'Scores from a file').")
+                             f"{task!r}: {show_ids(missing)}. Score every item (see README: 'Scores from a file').")
         extra = sorted(i for i in self.scores if i not in known)
         if extra:
             raise BenchError(f"predictions file {self.path} has {len(extra)} ids that are not items of task "
-                             f"{task!r}: {_show_ids(extra)}. Is it for another task or data version?")
+                             f"{task!r}: {show_ids(extra)}. Is it for another task or data version?")
 
     def has_any(self, ids: Sequence[str]) -> bool:
         return any(i in self.scores for i in ids)
 
     def score_ids(self, ids: Sequence[str]) -> list[float]:
         return [self.scores[i] for i in ids]
-
-
-def _show_ids(ids: Sequence[str], limit: int = 10) -> str:
-    shown = ", ".join(ids[:limit])
-    return shown + (f" (and {len(ids) - limit} more)" if len(ids) > limit else "")
 
 
 class _Partial:

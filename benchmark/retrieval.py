@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from benchmark.runner import (EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header,
-                              show_ids)
+from benchmark.io import show_ids
+from benchmark.runner import EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header
 from benchmark.results import finite_score
 from benchmark.score_cache import ScoreCache, item_key
 from benchmark.types import BenchError, TaskMetadata

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
-from benchmark.io import stable_json
+from benchmark.io import hash_rank, stable_json
 from benchmark.registry import REWRITERS, load_target, suggest
 from benchmark.text import length_ratio, ngram_containment, normalize_for_dedup, word_change_rate
 from benchmark.types import BenchError, Original, Rewrite, RewriteError, Rewriter
@@ -86,8 +86,6 @@ def rewrite_seed(seed: int, original_id: str, rewriter: str, strength: str) -> i
     return int.from_bytes(digest[:7], "big")
 
 
-def _hash_rank(seed: int, *parts: str) -> str:
-    return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()
 
 
 def resolve_plan(plan: Sequence[PlanEntry], originals: Sequence[Original], seed: int,
@@ -107,7 +105,7 @@ def resolve_plan(plan: Sequence[PlanEntry], originals: Sequence[Original], seed:
         if slow_cap is not None and (limit is not None or getattr(rewriter, "slow", False)):
             limit = min(limit if limit is not None else slow_cap, slow_cap)
         if limit is not None and len(chosen) > limit:
-            keep = set(sorted((o.id for o in chosen), key=lambda i: _hash_rank(seed, rewriter.name, i))[:limit])
+            keep = set(sorted((o.id for o in chosen), key=lambda i: hash_rank(seed, rewriter.name, i))[:limit])
             chosen = [o for o in chosen if o.id in keep]
         resolved.append((entry, rewriter, chosen))
     return resolved
@@ -130,7 +128,7 @@ def _donors(originals: Sequence[Original], seed: int) -> dict[str, str]:
         pool = [o for o in groups[(original.split, original.domain)] if o.source_doc != original.source_doc]
         long_enough = [o for o in pool if length[o.id] >= length[original.id]]
         if pool:
-            rng = random.Random(int(_hash_rank(seed, "donor", original.id)[:14], 16))
+            rng = random.Random(int(hash_rank(seed, "donor", original.id)[:14], 16))
             donors[original.id] = rng.choice(long_enough or pool).text
     return donors
 
@@ -200,7 +198,7 @@ def _run_batch(plan: tuple[PlanEntry, ...], cache_dir: str | None,
 
 
 def _describe_batch(jobs: list[tuple[Original, PlanEntry, int, str | None]]) -> str:
-    from benchmark.runner import show_ids
+    from benchmark.io import show_ids
 
     return (f"rewriting originals {show_ids([job[0].id for job in jobs])} "
             f"with {sorted({job[1].spec for job in jobs})}")

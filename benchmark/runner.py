@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from benchmark import __version__
+from benchmark.io import show_ids
 from benchmark.schema import SCHEMA_VERSION
 from benchmark.score_cache import ScoreCache, item_key
 from benchmark.types import BenchError, TaskMetadata
@@ -32,12 +33,11 @@ if TYPE_CHECKING:
     from benchmark.userdata import UserData
 
 __all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "CacheStats", "score_dataset",
-           "score_unit", "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer", "show_ids"]
+           "score_unit", "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer"]
 
 #: Where the F1/accuracy thresholds come from for each evaluated split (never the split itself).
 THRESHOLD_SPLIT: dict[str, str | None] = {"test": "dev", "dev": "train", "train": None}
 
-_MAX_IDS_SHOWN = 10
 #: Items whose texts are read at once to compute score-cache keys.
 _KEY_CHUNK = 4096
 #: Items a model with ``prepare_pairs``/``prepare_texts`` is shown at once, ahead of scoring them.
@@ -57,11 +57,6 @@ class ModelError(BenchError):
 class EvalOutcome:
     result: dict[str, Any]
     predictions: list[dict[str, Any]]
-
-
-def show_ids(ids: Sequence[str]) -> str:
-    shown = ", ".join(ids[:_MAX_IDS_SHOWN])
-    return shown + (f" (and {len(ids) - _MAX_IDS_SHOWN} more)" if len(ids) > _MAX_IDS_SHOWN else "")
 
 
 def _validate(raw: Any, ids: Sequence[str], where: str) -> np.ndarray:

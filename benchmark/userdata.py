@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from benchmark.io import atomic_write_text, decoded_lines, jsonl_objects, sha256_file, stable_json
+from benchmark.io import atomic_write_text, decoded_lines, hub_offline, jsonl_objects, sha256_file, stable_json
 from benchmark.types import BenchError
 
 if TYPE_CHECKING:
@@ -277,7 +277,7 @@ def _dataset_content_id(dataset: "Dataset") -> str:
 
 def _hub_reachable(timeout: float = 3.0) -> bool:
     """Whether the Hugging Face Hub can be reached now (a TCP connect, a few seconds at most)."""
-    if any(os.environ.get(flag, "").lower() in ("1", "true", "yes") for flag in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
+    if hub_offline():
         return False
     from urllib.parse import urlparse
 

@@ -314,7 +314,7 @@ def main() -> int:
                     wall, cpu, info[name] = command()
                     runs[name].append((wall, cpu))
                     print(f"  run {repeat + 1} {name}: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
-    print(f"\n| command | wall (median) | CPU (median) | runs (wall) | AUROC | AP |\n|---|---|---|---|---|---|")
+    print("\n| command | wall (median) | CPU (median) | runs (wall) | AUROC | AP |\n|---|---|---|---|---|---|")
     medians = {}
     for name, values in runs.items():
         wall = statistics.median(v[0] for v in values)

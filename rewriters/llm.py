@@ -69,7 +69,6 @@ _PREAMBLE = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = (('"', '"'), ("“", "”"), ("'", "'"))
-_TRUE = ("1", "true", "yes", "on")
 
 
 def render_prompt(template: str, instruction: str, text: str) -> str:
@@ -205,8 +204,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def _hub_offline() -> bool:
-    if any(os.environ.get(var, "").strip().lower() in _TRUE
-           for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")):
+    from benchmark.io import hub_offline
+
+    if hub_offline():
         return True
     try:
         from huggingface_hub import constants

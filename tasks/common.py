@@ -1,10 +1,10 @@
 """Helpers every task's item builder shares: originals by split, rewrites by source, stable ranks."""
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import Any, Callable, Sequence
 
+from benchmark.io import hash_rank  # re-exported: the tasks' seeded orders
 from benchmark.types import SPLITS, Original, Rewrite
 
 __all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split"]
@@ -24,11 +24,6 @@ def rewrites_by_source(rewrites: Sequence[Rewrite]) -> dict[str, list[Rewrite]]:
     for rw in sorted(rewrites, key=lambda r: r.id):
         rewrites_of[rw.source_id].append(rw)
     return rewrites_of
-
-
-def hash_rank(seed: int, *parts: str) -> str:
-    """A sort key that orders items in a seeded, stable pseudo-random order."""
-    return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()
 
 
 def pick_in_turn(own: Sequence[Rewrite], cells: Sequence[tuple[str, str]], start: int, n: int) -> list[Rewrite]:
