@@ -163,9 +163,9 @@ def _pan_rows(directory: Path, split: str) -> Iterator[TrackRow]:
 def _paws_rows(directory: Path, split: str) -> Iterator[TrackRow]:
     """PAWS-Wiki's TSV (header added upstream of us); ids ``paws-<split>-<id>``. Read by the user-data
     TSV reader (tab-separated, no quoting, CRLF line ends handled)."""
-    from benchmark.userdata import _delimited_rows
+    from benchmark.sources import delimited_rows
 
-    header, rows = _delimited_rows(directory / f"{split}.tsv", "\t")
+    header, rows = delimited_rows(directory / f"{split}.tsv", "\t")
     for _, row in rows:
         label = int(row["label"])
         yield TrackRow(id=f"paws-{split}-{row['id']}", original=row["sentence1"], candidate=row["sentence2"],

@@ -11,6 +11,8 @@ and any ``--slice-by`` columns. SOURCE is one of
 * a Hugging Face Hub dataset id, ``owner/name`` or ``owner/name:config`` (online only; offline
   it fails at once, before any download is tried).
 
+(Opening the source is :mod:`benchmark.sources`; this module is what the rows mean.)
+
 Schema (``--columns field=column,...`` maps other names): pair rows have ``original``,
 ``candidate``, ``label`` (1 = the candidate is derived from the original) and an optional
 ``id``; detect rows have ``text``, ``label`` (1 = machine rewrite) and an optional ``id``.
@@ -27,22 +29,20 @@ Any bad row stops the load with the file and line (or row) named; nothing is wri
 """
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import functools
 import hashlib
 import json
 import math
 import os
 import re
-import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from benchmark.io import atomic_write_text, decoded_lines, hub_offline, jsonl_objects, sha256_file, stable_json
+from benchmark.io import atomic_write_text, stable_json
+from benchmark.sources import BATCH_ROWS, FILE_KINDS, Rows, open_source
 from benchmark.types import BenchError
 
 if TYPE_CHECKING:
@@ -52,15 +52,6 @@ __all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "load_rows", "row
 
 #: Bumped when the conversion changes, so cached conversions of older code are not reused.
 LOADER_VERSION = "2"
-
-#: Rows per Arrow record batch while converting (memory is bounded by one batch).
-_BATCH_ROWS = 2_000
-
-#: ``name``, ``owner/name`` or either with ``:config``: what is tried on the Hub when no such path exists.
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?(:[\w.-]+)?$")
-
-_FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
-               ".parquet": "parquet"}
 
 
 @dataclass(frozen=True)
@@ -180,201 +171,8 @@ def parse_columns(spec: str | None, task: str) -> dict[str, str]:
 def data_name(source: str) -> str:
     """A file-name-safe name for a source: the file's stem, the directory's or the Hub id's name."""
     path = Path(source)
-    raw = path.stem if path.suffix.lower() in _FILE_KINDS else path.name if path.exists() else source
+    raw = path.stem if path.suffix.lower() in FILE_KINDS else path.name if path.exists() else source
     return re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("._") or "data"
-
-
-# --------------------------------------------------------------------------- row sources
-
-
-@dataclass
-class _Rows:
-    """Raw rows of a source: its header, the rows with where each is, and an identity of the content."""
-
-    header: list[str]
-    rows: Iterator[tuple[str, Mapping[str, Any]]]
-    content_id: str
-    """Changes whenever the content can have changed (a file's sha256, a dataset's fingerprint)."""
-    split: str | None = None
-    """The split taken from a DatasetDict or Hub dataset."""
-    header_from_first_row: bool = False
-    """JSON lines have no header: the first object's keys stand in for one."""
-
-
-def _jsonl_rows(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for number, row in jsonl_objects(path):
-        yield f"line {number}", row
-
-
-def _jsonl_header(path: Path) -> list[str]:
-    for location, row in _jsonl_rows(path):
-        return list(row)
-    return []
-
-
-def _delimited_rows(path: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[str, Mapping[str, Any]]]]:
-    # TSV as MRPC and PAWS ship it: a tab ends a field and quotes are text. CSV: standard quoting.
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    lines = decoded_lines(path)
-    numbers: list[int] = [0]
-
-    def text() -> Iterator[str]:
-        for number, line in lines:
-            numbers[0] = number
-            yield line
-
-    csv.field_size_limit(2**31 - 1)  # whole articles in one field
-    reader = csv.reader(text(), delimiter=delimiter, quoting=quoting, strict=delimiter != "\t")
-    try:
-        header = next(reader, [])
-    except csv.Error as error:
-        raise BenchError(f"{path}, line {numbers[0]}: cannot read the header ({error}).") from None
-    header = [h.strip() for h in header]
-
-    def rows() -> Iterator[tuple[str, Mapping[str, Any]]]:
-        while True:
-            first = numbers[0] + 1  # a quoted field may span lines: name the record's first
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise BenchError(f"{path}, line {first}: {error}.") from None
-            if not values or values == [""]:
-                continue
-            if len(values) != len(header):
-                raise BenchError(f"{path}, line {first}: {len(values)} fields, the header has {len(header)}"
-                                 + (" (a tab inside a text?)" if delimiter == "\t" else "") + ".")
-            yield f"line {first}", dict(zip(header, values))
-
-    return header, rows()
-
-
-def _table_rows(batches: Iterator[Any], start: int = 1) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Rows of Arrow record batches (or dicts of columns), numbered from ``start``."""
-    number = start
-    for batch in batches:
-        for row in (batch.to_pylist() if hasattr(batch, "to_pylist") else
-                    [dict(zip(batch, values)) for values in zip(*batch.values())]):
-            yield f"row {number}", row
-            number += 1
-
-
-def _dataset_rows(dataset: "Dataset") -> Iterator[tuple[str, Mapping[str, Any]]]:
-    return _table_rows(dataset.iter(batch_size=_BATCH_ROWS))
-
-
-def _dataset_content_id(dataset: "Dataset") -> str:
-    """sha256 over a dataset's Arrow files (its fingerprint where it has none on disk)."""
-    files = sorted(entry["filename"] for entry in dataset.cache_files)
-    if not files:
-        return dataset._fingerprint
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update(sha256_file(Path(name)).encode())
-    return digest.hexdigest()
-
-
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the Hugging Face Hub can be reached now (a TCP connect, a few seconds at most)."""
-    if hub_offline():
-        return False
-    from urllib.parse import urlparse
-
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
-    try:
-        socket.create_connection((endpoint.hostname or "huggingface.co", endpoint.port or 443), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
-
-
-#: Byte-order marks of encodings a text file must be converted from (UTF-32 LE's starts with UTF-16 LE's).
-_OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
-               codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
-
-
-def _check_utf8_start(path: Path, where: str) -> None:
-    """Refuse a text file whose first line shows it is UTF-16 or UTF-32, before its header is misread."""
-    with open(path, "rb") as handle:
-        first = handle.readline(1 << 16)
-    for bom, encoding in _OTHER_BOMS.items():
-        if first.startswith(bom):
-            raise BenchError(f"{where}: the file is {encoding} (it starts with a {encoding} byte-order mark); "
-                             f"save it as UTF-8.")
-    if b"\0" in first:
-        raise BenchError(f"{where}, line 1: NUL bytes (is the file UTF-16 or UTF-32?); save the file as UTF-8.")
-
-
-def _pick_split(splits: Mapping[str, Any], split: str | None, what: str, option: str) -> tuple[str, Any]:
-    wanted = split or "test"
-    if wanted in splits:
-        return wanted, splits[wanted]
-    if split is None and len(splits) == 1:
-        return next(iter(splits.items()))
-    raise BenchError(f"{what} has the splits {sorted(splits)}, not {wanted!r}; choose one with {option}-split.")
-
-
-def _open_source(source: str, split: str | None, option: str) -> tuple[str, _Rows]:
-    """The kind of ``source`` and its raw rows."""
-    path = Path(source).expanduser()
-    if path.is_file():
-        kind = _FILE_KINDS.get(path.suffix.lower())
-        if kind is None:
-            raise BenchError(f"{option} {source}: unknown file type {path.suffix!r}; use one of "
-                             f"{sorted(_FILE_KINDS)} (or a directory saved with datasets' save_to_disk).")
-        if path.stat().st_size == 0:
-            raise BenchError(f"{option} {source}: the file is empty; it needs a header or JSON lines and at least one row.")
-        if kind != "parquet":
-            _check_utf8_start(path, f"{option} {source}")
-        content_id = sha256_file(path)
-        if kind == "jsonl":
-            return kind, _Rows(_jsonl_header(path), _jsonl_rows(path), content_id, header_from_first_row=True)
-        if kind in ("csv", "tsv"):
-            header, rows = _delimited_rows(path, "," if kind == "csv" else "\t")
-            return kind, _Rows(header, rows, content_id)
-        import pyarrow.parquet as pq
-
-        try:
-            parquet = pq.ParquetFile(path)
-        except Exception as error:  # pyarrow raises several types for a broken file
-            raise BenchError(f"{option} {source}: not a readable Parquet file ({error}).") from error
-        return kind, _Rows(list(parquet.schema_arrow.names), _table_rows(parquet.iter_batches(batch_size=_BATCH_ROWS)),
-                           content_id)
-    if path.is_dir():
-        import datasets
-
-        try:
-            loaded = datasets.load_from_disk(str(path))
-        except Exception as error:  # FileNotFoundError or datasets' own errors for a foreign directory
-            raise BenchError(f"{option} {source}: not a directory saved with datasets' save_to_disk ({error}).") from error
-        picked = None
-        if isinstance(loaded, datasets.DatasetDict):
-            picked, loaded = _pick_split(loaded, split, f"{option} {source}", option)
-        elif split is not None:
-            raise BenchError(f"{option} {source} is a single Dataset, not a DatasetDict: it has no split {split!r}; "
-                             f"drop the split option.")
-        return "datasets-dir", _Rows(list(loaded.column_names), _dataset_rows(loaded), _dataset_content_id(loaded),
-                                     split=picked)
-    if path.suffix.lower() in _FILE_KINDS or not _HUB_ID.match(source):
-        raise BenchError(f"{option} {source}: no such file or directory.")
-    return "hub", _hub_rows(source, split, option)
-
-
-def _hub_rows(source: str, split: str | None, option: str) -> _Rows:
-    repo, _, config = source.partition(":")
-    if not _hub_reachable():
-        raise BenchError(f"{option} {source}: no such file or directory, and the Hugging Face Hub cannot be reached "
-                         f"(offline, or HF_HUB_OFFLINE is set), so it cannot be loaded as a Hub dataset. Online, "
-                         f"save it once with datasets' save_to_disk and pass that directory.")
-    import datasets
-
-    try:
-        loaded = datasets.load_dataset(repo, config or None)
-    except Exception as error:  # the Hub's errors vary: missing repo, gated, bad config
-        raise BenchError(f"{option} {source}: could not load it from the Hugging Face Hub ({error}).") from error
-    picked, dataset = _pick_split(loaded, split, f"Hub dataset {source}", option)
-    return _Rows(list(dataset.column_names), _dataset_rows(dataset), _dataset_content_id(dataset), split=picked)
 
 
 # --------------------------------------------------------------------------- row checks
@@ -544,7 +342,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
             for name, value in zip(names, values):
                 buffer[name].append(value)
             count += 1
-            if count % _BATCH_ROWS == 0:
+            if count % BATCH_ROWS == 0:
                 writer.write_batch(pa.record_batch([buffer[n] for n in names], schema=arrow_schema))
                 buffer = {name: [] for name in names}
         if buffer["id"]:
@@ -566,7 +364,7 @@ def load_user_data(source: str, task: str, *, cache_dir: Path, columns: Mapping[
     _check_name(name)
     columns = dict(columns or {})
     slice_by = tuple(dict.fromkeys(slice_by))
-    kind, raw = _open_source(source, split, option)
+    kind, raw = open_source(source, split, option)
     where = f"{option} {source}" if kind == "hub" else str(Path(source).expanduser())
     chosen, mapping = _checked_header(task, raw, fmt, columns, slice_by, where)
     items, fingerprint = _materialise(task, raw, chosen, mapping, slice_by, where, Path(cache_dir), columns)
@@ -588,7 +386,7 @@ def load_rows(rows: Iterable[tuple[str, Mapping[str, Any]]], task: str, *, heade
     """
     _check_name(name)
     slice_by = tuple(dict.fromkeys(slice_by))
-    raw = _Rows(list(header), iter(rows), content_id, split=split)
+    raw = Rows(list(header), iter(rows), content_id, split=split)
     chosen, mapping = _checked_header(task, raw, "plain", {}, slice_by, where)
     items, fingerprint = _materialise(task, raw, chosen, mapping, slice_by, where, Path(cache_dir), {})
     return UserData(name=name, task=task, source=source, kind="program", split=split, format="plain",
@@ -600,7 +398,7 @@ def _check_name(name: str | None) -> None:
         raise BenchError(f"--data-name {name!r}: use letters, digits, '.', '_' and '-' (it names the results file).")
 
 
-def _checked_header(task: str, raw: _Rows, fmt: str | None, columns: Mapping[str, str], slice_by: Sequence[str],
+def _checked_header(task: str, raw: Rows, fmt: str | None, columns: Mapping[str, str], slice_by: Sequence[str],
                     where: str) -> tuple[Format | None, dict[str, str]]:
     """The format and field -> column mapping of ``raw``, checked against its header."""
     if not raw.header:
@@ -612,7 +410,7 @@ def _checked_header(task: str, raw: _Rows, fmt: str | None, columns: Mapping[str
     return _resolve_columns(task, raw.header, fmt, columns, slice_by, where, raw.header_from_first_row)
 
 
-def _materialise(task: str, raw: _Rows, chosen: Format | None, mapping: Mapping[str, str], slice_by: Sequence[str],
+def _materialise(task: str, raw: Rows, chosen: Format | None, mapping: Mapping[str, str], slice_by: Sequence[str],
                  where: str, cache_dir: Path, columns: Mapping[str, str]) -> tuple["Dataset", str]:
     """The converted items (memory-mapped from the cache, converted first if absent) and their fingerprint."""
     from datasets import Dataset
