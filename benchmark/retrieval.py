@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from benchmark.build import BenchmarkData
     from benchmark.models import LoadedModel
 
-__all__ = ["SEARCH_K", "RERANK_DEPTH", "EMBED_CHUNK", "RerankRetriever", "CachedPairScores", "CachedVectors", "VectorSearch", "evaluate_retrieval", "validate_hits"]
+__all__ = ["SEARCH_K", "RERANK_DEPTH", "EMBED_CHUNK", "RerankRetriever", "CachedPairScores", "CachedVectors",
+           "VectorSearch", "evaluate_retrieval", "validate_hits"]
 
 #: How many documents the harness asks for per query.
 SEARCH_K = 100
@@ -185,8 +186,9 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
                        score_cache_dir: Path | None = None) -> EvalOutcome:
     """Index the pool, search it with the split's queries, and compute every retrieval metric.
 
-    With ``score_cache_dir``, a bi-encoder's vectors of the pool and the queries are read from and
-    written to its score cache (see :class:`CachedVectors`)."""
+    With ``score_cache_dir``, what is expensive is read from and written to the model's score
+    cache: a re-ranking pair scorer's scores (:class:`CachedPairScores`, in its cache of the task it
+    scores) and a bi-encoder's vectors of the pool and the queries (:class:`CachedVectors`)."""
     from benchmark.metrics import retrieval_metrics, retrieval_slice_metrics
     from benchmark.shapes import POOL
 
