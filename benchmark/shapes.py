@@ -14,6 +14,7 @@ harness never branches on a task's name.
 from __future__ import annotations
 
 import sys
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
@@ -33,7 +34,7 @@ def format_score(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-class TaskShape:
+class TaskShape(ABC):
     """What every task of one shape shares. Subclasses are stateless; :data:`SHAPES` holds one each."""
 
     name: ClassVar[str]
@@ -50,20 +51,24 @@ class TaskShape:
         """Problems with ``task``'s metadata for this shape (none: it is valid)."""
         return []
 
+    @abstractmethod
     def unsupported(self, model: "LoadedModel", task: TaskMetadata) -> str | None:
         """Why ``model`` cannot run ``task``, or None if it can."""
         raise NotImplementedError
 
+    @abstractmethod
     def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
                  limit: int | None, batch_size: int, score_cache_dir: Path | None,
                  progress: bool = True) -> "EvalOutcome":
         """Run ``model`` on one split of ``task`` in the built data and return its results record."""
         raise NotImplementedError
 
+    @abstractmethod
     def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
         """Leaderboard columns after the main score."""
         raise NotImplementedError
 
+    @abstractmethod
     def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
         """One record's cells for :meth:`metric_columns`."""
         raise NotImplementedError
