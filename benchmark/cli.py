@@ -474,7 +474,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     for result in results:
         cache = result["score_cache"]
         if cache["used"]:
-            print(f"{result['task']['name']}: {cache['hits']} scores from the cache, {cache['computed']} computed")
+            print(f"{result['task']['name']}: {cache['hits']} {cache.get('of', 'scores')} from the cache, "
+                  f"{cache['computed']} computed")
         for note in result["notes"]:
             print(f"note ({result['task']['name']}): {note}")
     for path in paths:

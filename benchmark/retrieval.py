@@ -312,8 +312,9 @@ def _cache_record(cache: ScoreCache | None, pair_scores: CachedPairScores | None
     where = {"file": str(cache.path)} if cache is not None else {}
     if pair_scores is not None:
         return {"used": cache is not None, "hits": pair_scores.hits, "computed": pair_scores.computed, **where}
-    if vectors is not None:
-        return {"used": cache is not None, "vectors_hits": vectors.hits, "vectors_computed": vectors.computed, **where}
+    if vectors is not None:  # counts of texts embedded, not of scores
+        return {"used": cache is not None, "hits": vectors.hits, "computed": vectors.computed, "of": "vectors",
+                **where}
     return {"used": False, "hits": 0, "computed": n_queries}
 
 

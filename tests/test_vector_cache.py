@@ -61,11 +61,12 @@ def test_vectors_are_cached_and_a_rerun_embeds_nothing(small_data, tmp_path):
     first_model = _model()
     first = _run(first_model, small_data, tmp_path)
     stats = first.result["score_cache"]
-    assert stats["used"] and stats["vectors_computed"] == len(set(pool)) + len(set(queries) - set(pool))
+    assert stats["used"] and stats["of"] == "vectors"
+    assert stats["computed"] == len(set(pool)) + len(set(queries) - set(pool))
     assert sorted(first_model.obj.embedded) == sorted(set(pool) | set(queries))  # each text once
     again_model = _model()
     again = _run(again_model, small_data, tmp_path)
-    assert again_model.obj.embedded == [] and again.result["score_cache"]["vectors_computed"] == 0
+    assert again_model.obj.embedded == [] and again.result["score_cache"]["computed"] == 0
     assert again.predictions == first.predictions and again.result["metrics"] == first.result["metrics"]
     # Without the harness's cache, the model's own index()/search() rank the same.
     uncached = _run(LoadedModel("hashed", {}, _Plain(), "python"), small_data)
@@ -109,7 +110,7 @@ def test_minilm_retrieves_the_same_through_the_harness_cache(small_data, tmp_pat
     model = resolve_model("minilm")
     direct = evaluate_retrieval(LoadedModel("minilm", {}, _Direct(model.obj), "python"), RETRIEVE, small_data,
                                 split="test", limit=None, batch_size=16, progress=False)
-    assert cached.result["score_cache"]["vectors_computed"] > 0
+    assert cached.result["score_cache"]["computed"] > 0
     assert [p["rank_of_source"] for p in cached.predictions] == [p["rank_of_source"] for p in direct.predictions]
     assert cached.result["metrics"]["mrr"] == pytest.approx(direct.result["metrics"]["mrr"], abs=1e-9)
 
@@ -141,3 +142,13 @@ def test_re_ranking_is_served_from_the_pair_scorers_cache(small_data, tmp_path):
     pair = evaluate_task(resolve_model("tfidf"), PAIR, small_data, split="test", limit=None, batch_size=16,
                          progress=False, score_cache_dir=tmp_path)
     assert pair.result["score_cache"]["file"] == stats["file"]
+
+
+def test_bench_eval_runs_a_bi_encoder_on_retrieve_through_the_cache(small_cache, small_data, tmp_path, capsys):
+    from benchmark.cli import main
+    from conftest import SMALL
+
+    argv = ["eval", "--model", "test_vector_cache:HashedBiEncoder", "--task", "retrieve", "--no-report",
+            "--cache-dir", str(small_cache), "--max-originals", str(SMALL), "--output-dir", str(tmp_path)]
+    assert main(argv) == 0 and "vectors from the cache, " in capsys.readouterr().out
+    assert main(argv) == 0 and "retrieve: " in (out := capsys.readouterr().out) and " 0 computed" in out
