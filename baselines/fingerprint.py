@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from benchmark.text import word_ngrams, words
+from rewrite_bench.text import word_ngrams, words
 
 __all__ = ["MinHashJaccard"]
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from baselines.lexical import ShingleJaccard, TfidfCosine
-from benchmark.text import ngram_containment, words
+from rewrite_bench.baselines.lexical import ShingleJaccard, TfidfCosine
+from rewrite_bench.text import ngram_containment, words
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -63,7 +63,7 @@ class LearnedCombination:
         columns.append(self._tfidf.score_pairs(originals, candidates))
         columns.append([math.log((len(words(b)) + 1) / (len(words(a)) + 1)) for a, b in zip(originals, candidates)])
         if self.neural:
-            from baselines.neural import MiniLMAlignment, MiniLMCosine
+            from rewrite_bench.baselines.neural import MiniLMAlignment, MiniLMCosine
 
             self._minilm = self._minilm or MiniLMCosine()
             self._align = self._align or MiniLMAlignment()

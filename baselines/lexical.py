@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from benchmark.text import word_ngrams, words
+from rewrite_bench.text import word_ngrams, words
 
 if TYPE_CHECKING:
     from datasets import Dataset

@@ -13,7 +13,7 @@
   since rewrites keep the order of the original), its score is the best of those, and the
   pair's score is the mean over candidate windows.
 
-Encoding goes through :func:`benchmark.embeddings.run_batches`, the path the build and the
+Encoding goes through :func:`rewrite_bench.embeddings.run_batches`, the path the build and the
 rewriters use too: length-sorted model calls of ``batch_size`` rows (default 32), each padded
 to its own longest row. Each distinct text (window, sentence; a cross-encoder's window pair)
 is encoded once per process; the harness shows a model many items ahead of scoring them
@@ -21,10 +21,10 @@ is encoded once per process; the harness shows a model many items ahead of scori
 vector's last float bits depend on the company it was encoded in, so scores agree to 1e-6
 (not bit for bit) at any ``--batch-size``. ``threads=N`` (or ``$REWRITE_BENCH_THREADS``) sets
 torch's intra-op threads; the default is the CPUs this process may run on that other
-processes leave idle (:func:`benchmark.embeddings.default_threads`).
+processes leave idle (:func:`rewrite_bench.embeddings.default_threads`).
 
 On ``retrieve`` a bi-encoder searches the pool's vectors exactly below
-:data:`benchmark.vector_index.EXACT_BELOW` documents and with a FAISS index above
+:data:`rewrite_bench.vector_index.EXACT_BELOW` documents and with a FAISS index above
 (``--model-arg index=exact|ivf|hnsw``, ``nprobe=N``); the results then record the index and its
 recall@10 against exact search.
 
@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from benchmark.embeddings import configure_threads, encode, pad_id, run_batches
-from benchmark.text import split_paragraphs, split_sentences
-from benchmark.types import BenchError
+from rewrite_bench.embeddings import configure_threads, encode, pad_id, run_batches
+from rewrite_bench.text import split_paragraphs, split_sentences
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     import torch
@@ -177,7 +177,7 @@ class BiEncoderCosine:
     def __init__(self, path: str | None = None, batch_size: int = _ROWS, pooling: str = "mean",
                  max_length: int | None = None, device: str = "cpu", trust_remote_code: bool = False,
                  threads: int | None = None, index: str = "auto", nprobe: int | None = None) -> None:
-        from benchmark.vector_index import IndexOptions
+        from rewrite_bench.vector_index import IndexOptions
 
         _check_options(batch_size, pooling, threads)
         self.index_options = IndexOptions(kind=index, nprobe=nprobe)
@@ -223,16 +223,16 @@ class BiEncoderCosine:
         return [float(np.dot(a, b)) for a, b in zip(left, right)]
 
     # Dense retrieval for ``retrieve``: cosine search over the document vectors, exact below
-    # benchmark.vector_index.EXACT_BELOW documents (today's numbers), a FAISS index above.
+    # rewrite_bench.vector_index.EXACT_BELOW documents (today's numbers), a FAISS index above.
     # The harness calls the *_vectors methods itself, embedding the pool and the queries in
-    # batches through its on-disk vector cache (benchmark.retrieval); index() and search() are
+    # batches through its on-disk vector cache (rewrite_bench.retrieval); index() and search() are
     # the same for callers outside the harness.
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text, as rows of a float64 matrix."""
         return np.stack(self.document_vectors(texts)) if texts else np.zeros((0, 1))
 
     def index_vectors(self, matrix: np.ndarray) -> None:
-        from benchmark.vector_index import VectorIndex
+        from rewrite_bench.vector_index import VectorIndex
 
         self._index = VectorIndex(matrix, self.index_options)
         self._probe: list[np.ndarray] = []

@@ -8,7 +8,7 @@
   candidates are ranked by their estimated Jaccard similarity to the query.
 
 The dense retriever is ``minilm`` itself (cosine search, exact below 50k documents, a FAISS
-index above; see :mod:`baselines.neural` and :mod:`benchmark.vector_index`).
+index above; see :mod:`rewrite_bench.baselines.neural` and :mod:`rewrite_bench.vector_index`).
 ``search`` returns, per query, up to ``k`` ``(document index, score)`` pairs, best first, ties
 by document index; a query's results never depend on the other queries of its batch.
 """
@@ -18,8 +18,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from baselines.fingerprint import MinHashJaccard
-from benchmark.text import words
+from rewrite_bench.baselines.fingerprint import MinHashJaccard
+from rewrite_bench.text import words
 
 __all__ = ["BM25Retriever", "MinHashLSHRetriever", "rank_top_k"]
 

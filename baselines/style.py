@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from benchmark.text import words
+from rewrite_bench.text import words
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -85,7 +85,7 @@ class MiniLMClassifier:
     trained_on_benchmark = True
 
     def __init__(self, c: float = 1.0, batch_size: int = 32, device: str = "cpu", threads: int | None = None) -> None:
-        from baselines.neural import MiniLMCosine
+        from rewrite_bench.baselines.neural import MiniLMCosine
 
         self.c = float(c)
         self.encoder = MiniLMCosine(batch_size=batch_size, device=device, threads=threads)

@@ -1,11 +1,11 @@
 """RewriteBench from Python: load a task's items, evaluate a model, get a typed result.
 
-    from benchmark.api import evaluate
+    from rewrite_bench.api import evaluate
     result = evaluate("tfidf", task="pair")          # or a function, or an object with score_pairs
     print(result.metrics["auroc"], result.task.fingerprint)
 
 ``evaluate`` does what ``bench eval`` does for one task on the built-in data (the same build,
-harness, score cache and metrics) and returns the :class:`benchmark.schema.Result` that
+harness, score cache and metrics) and returns the :class:`rewrite_bench.schema.Result` that
 ``bench eval`` would write; pass ``output_dir`` to write it (and its predictions) as well.
 """
 from __future__ import annotations
@@ -14,14 +14,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
-    from benchmark.build import BenchmarkData
-    from benchmark.models import LoadedModel
-    from benchmark.schema import Result
+    from rewrite_bench.build import BenchmarkData
+    from rewrite_bench.models import LoadedModel
+    from rewrite_bench.schema import Result
 
 __all__ = ["load_data", "load_task", "evaluate"]
 
@@ -29,8 +29,8 @@ __all__ = ["load_data", "load_task", "evaluate"]
 def load_data(*, cache_dir: str | Path | None = None, max_originals: int | None = None,
               progress: bool = False) -> "BenchmarkData":
     """The built-in data (the default build from the shipped data, or a smaller ``max_originals`` build)."""
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
+    from rewrite_bench.build import BuildConfig, load_or_build
+    from rewrite_bench.io import resolve_cache_dir
 
     if max_originals is not None and max_originals < 1:
         raise BenchError(f"max_originals must be >= 1, got {max_originals}.")
@@ -40,7 +40,7 @@ def load_data(*, cache_dir: str | Path | None = None, max_originals: int | None 
 
 def load_task(task: str = "pair", split: str = "test", **data_options: Any) -> "Dataset":
     """One split of a task's labelled items (a ``datasets.Dataset``); ``data_options`` as :func:`load_data`."""
-    from benchmark.registry import TASKS, lookup
+    from rewrite_bench.registry import TASKS, lookup
 
     lookup(TASKS, task, "task")
     parts = load_data(**data_options).task(task)
@@ -50,7 +50,7 @@ def load_task(task: str = "pair", split: str = "test", **data_options: Any) -> "
 
 
 def _model(model: Any, model_args: Mapping[str, Any] | None) -> "LoadedModel":
-    from benchmark.models import LoadedModel, resolve_model
+    from rewrite_bench.models import LoadedModel, resolve_model
 
     if isinstance(model, LoadedModel):
         return model
@@ -73,11 +73,11 @@ def evaluate(model: Any, task: str = "pair", *, split: str = "test", limit: int 
     or an object with the task's model method (``score_pairs``, ``score_texts``, or ``index`` and
     ``search``). ``data_options``: ``cache_dir``, ``max_originals`` (see :func:`load_data`).
     """
-    from benchmark.io import resolve_cache_dir
-    from benchmark.registry import TASKS, load_target, lookup
-    from benchmark.results import write_result
-    from benchmark.schema import validate_result
-    from benchmark.shapes import shape_of
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.registry import TASKS, load_target, lookup
+    from rewrite_bench.results import write_result
+    from rewrite_bench.schema import validate_result
+    from rewrite_bench.shapes import shape_of
 
     metadata = load_target(lookup(TASKS, task, "task").target).metadata
     loaded = _model(model, model_args)

@@ -20,17 +20,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from benchmark import __version__
-from benchmark.io import atomic_directory, sha256_file, stable_json
-from benchmark.realism import RealismPoint, plot_realism_map, realism_rows
-from benchmark.registry import TASKS, load_target
-from benchmark.rewriting import PlanEntry, RewriteFailure, make_rewriter, make_rewrites
-from benchmark.types import BenchError, Original, Rewrite, Task
+from rewrite_bench import __version__
+from rewrite_bench.io import atomic_directory, sha256_file, stable_json
+from rewrite_bench.realism import RealismPoint, plot_realism_map, realism_rows
+from rewrite_bench.registry import TASKS, load_target
+from rewrite_bench.rewriting import PlanEntry, RewriteFailure, make_rewriter, make_rewrites
+from rewrite_bench.types import BenchError, Original, Rewrite, Task
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-    from benchmark.prebuilt import Prebuilt
+    from rewrite_bench.prebuilt import Prebuilt
 
 __all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_key", "measure_meaning",
            "export_prebuilt", "verify_against_prebuilt", "Verification"]
@@ -119,7 +119,7 @@ def _tasks() -> list[Task]:
 
 def describe_config(config: BuildConfig) -> dict[str, Any]:
     """Everything that determines the built data, as plain JSON-able values."""
-    from benchmark import corpus
+    from rewrite_bench import corpus
 
     return {
         "data_version": DATA_VERSION,
@@ -189,7 +189,7 @@ def measure_meaning(originals: Sequence[Original], rewrites: Sequence[Rewrite], 
     """
     from dataclasses import replace
 
-    from benchmark.embeddings import embed
+    from rewrite_bench.embeddings import embed
 
     source_ids = sorted({rw.source_id for rw in rewrites})
     text = {o.id: o.text for o in originals}
@@ -237,8 +237,8 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
     import datasets
     from datasets import Dataset, DatasetDict
 
-    from benchmark import corpus
-    from benchmark.card import render_card
+    from rewrite_bench import corpus
+    from rewrite_bench.card import render_card
 
     started = time.perf_counter()
     say = (lambda msg: print(msg, file=sys.stderr)) if progress else (lambda msg: None)
@@ -344,7 +344,7 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
     never replaces the build made from the shipped data; the translation cache makes a killed
     rebuild resume without redoing finished translations.
     """
-    from benchmark.prebuilt import PREBUILT_DIR, find_prebuilt
+    from rewrite_bench.prebuilt import PREBUILT_DIR, find_prebuilt
 
     description = describe_config(config)
     key = config_key(description)
@@ -418,7 +418,7 @@ def build_lock(path: Path) -> Iterator[None]:
 def export_prebuilt(data: BenchmarkData, folder: Path) -> None:
     """Write ``data``'s originals and rewrites as the shipped data (maintainers, after a change
     to the default build: ``bench build --from-scratch --export-prebuilt benchmark/prebuilt``)."""
-    from benchmark.prebuilt import write_prebuilt
+    from rewrite_bench.prebuilt import write_prebuilt
 
     info = data.info
     write_prebuilt(folder, rewrites_key=rewrites_key(info["config"]), fingerprint=info["fingerprint"],
@@ -435,7 +435,7 @@ class Verification:
     """Ids of the originals whose rewrites were compared."""
     n_rewrites: int
     differences: Sequence[Any]
-    """:class:`benchmark.prebuilt.Difference` per original or rewrite that is not the same."""
+    """:class:`rewrite_bench.prebuilt.Difference` per original or rewrite that is not the same."""
 
 
 def _sample_ids(ids: Sequence[str], n: int, seed: int) -> set[str]:
@@ -450,8 +450,8 @@ def verify_against_prebuilt(cache_dir: Path, config: BuildConfig = BuildConfig()
     output can depend on the CPU, so a rebuild elsewhere may differ in a few items: this says
     which, instead of silently producing another fingerprint.
     """
-    from benchmark import corpus
-    from benchmark.prebuilt import PREBUILT_DIR, Difference, compare_rewrites, find_prebuilt
+    from rewrite_bench import corpus
+    from rewrite_bench.prebuilt import PREBUILT_DIR, Difference, compare_rewrites, find_prebuilt
 
     if sample is not None and sample < 1:
         raise BenchError(f"--sample must be >= 1, got {sample}.")

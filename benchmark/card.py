@@ -5,9 +5,9 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any, Mapping, Sequence
 
-from benchmark.text import words
-from benchmark.tracks import card_markdown as tracks_card_section
-from benchmark.types import SPLITS, STRENGTHS, Original, Rewrite
+from rewrite_bench.text import words
+from rewrite_bench.tracks import card_markdown as tracks_card_section
+from rewrite_bench.types import SPLITS, STRENGTHS, Original, Rewrite
 
 __all__ = ["render_card"]
 
@@ -49,7 +49,7 @@ def _rewrite_table(rewrites: Sequence[Rewrite], meaning: Sequence[Mapping[str, A
 def _realism_section(meaning: Sequence[Mapping[str, Any]], originals: Sequence[Original],
                      rewrites: Sequence[Rewrite]) -> str:
     """The realism map: where each rewriter's rewrites fall against real neural spinners."""
-    from benchmark.realism import (REAL_CONTENT_FARM_COPY, REAL_SPINNER_PERCENTILES, REAL_SPINNER_REGION,
+    from rewrite_bench.realism import (REAL_CONTENT_FARM_COPY, REAL_SPINNER_PERCENTILES, REAL_SPINNER_REGION,
                                    REAL_SPINNER_SHARE_IN_REGION, REALISM_SOURCE, in_region)
 
     split = {o.id: o.split for o in originals}

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from benchmark import __version__
-from benchmark.shapes import format_score as _fmt
-from benchmark.types import BenchError
+from rewrite_bench import __version__
+from rewrite_bench.shapes import format_score as _fmt
+from rewrite_bench.types import BenchError
 
 __all__ = ["main", "build_parser"]
 
@@ -183,14 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list() -> int:
-    from benchmark.registry import MODELS, REWRITERS, TASKS
+    from rewrite_bench.registry import MODELS, REWRITERS, TASKS
 
     for title, table in (("tasks", TASKS), ("models", MODELS), ("rewriters", REWRITERS)):
         print(f"{title}:")
         width = max(len(name) for name in table)
         for entry in table.values():
             print(f"  {entry.name:<{width}}  {entry.description}")
-    from benchmark.build import DEFAULT_PLAN
+    from rewrite_bench.build import DEFAULT_PLAN
 
     chains = [entry.spec for entry in DEFAULT_PLAN if "+" in entry.spec]
     print("chains: any rewriters joined with '+' run in turn, each at the same strength "
@@ -199,7 +199,7 @@ def _cmd_list() -> int:
 
 
 def _build_config(args: argparse.Namespace) -> Any:
-    from benchmark.build import BuildConfig
+    from rewrite_bench.build import BuildConfig
 
     if args.max_originals is not None and args.max_originals < 1:
         raise BenchError(f"--max-originals must be >= 1, got {args.max_originals}.")
@@ -207,8 +207,8 @@ def _build_config(args: argparse.Namespace) -> Any:
 
 
 def _load_data(args: argparse.Namespace, from_scratch: bool = False) -> Any:
-    from benchmark.build import load_or_build
-    from benchmark.io import resolve_cache_dir
+    from rewrite_bench.build import load_or_build
+    from rewrite_bench.io import resolve_cache_dir
 
     return load_or_build(resolve_cache_dir(args.cache_dir), _build_config(args), from_scratch=from_scratch)
 
@@ -222,7 +222,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return _verify_build(args)
     data = _load_data(args, from_scratch=args.from_scratch)
     if args.export_prebuilt is not None:
-        from benchmark.build import export_prebuilt
+        from rewrite_bench.build import export_prebuilt
 
         export_prebuilt(data, Path(args.export_prebuilt))
         print(f"wrote the shipped data to {args.export_prebuilt}")
@@ -236,8 +236,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _verify_build(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from benchmark.build import verify_against_prebuilt
-    from benchmark.io import resolve_cache_dir
+    from rewrite_bench.build import verify_against_prebuilt
+    from rewrite_bench.io import resolve_cache_dir
 
     report = verify_against_prebuilt(resolve_cache_dir(args.cache_dir), _build_config(args), sample=args.sample)
     print(f"compared {report.n_rewrites} shipped rewrites of {len(report.originals)} originals "
@@ -266,7 +266,7 @@ def _where(result: Mapping[str, Any]) -> str:
 
 def _is_retrieval(result: Mapping[str, Any]) -> bool:
     """Whether the result is of a ranked task (its summary shows ranks, pool and method)."""
-    from benchmark.shapes import shape_of, task_of_record
+    from rewrite_bench.shapes import shape_of, task_of_record
 
     return shape_of(task_of_record(result)).has_ranks
 
@@ -321,7 +321,7 @@ def _check_track_options(args: argparse.Namespace) -> list[Any]:
     """The tracks --track names (none without it); options that do not fit a track fail before any work."""
     if not args.track:
         return []
-    from benchmark.tracks import TRACK_TASK, resolve_tracks
+    from rewrite_bench.tracks import TRACK_TASK, resolve_tracks
 
     if args.data is not None:
         raise BenchError("--track and --data both choose the data to evaluate; give one of them.")
@@ -342,7 +342,7 @@ def _check_data_options(args: argparse.Namespace) -> None:
         if given:
             raise BenchError(f"{', '.join(given)}: only used with --data SOURCE (your own data); add --data or drop them.")
         return
-    from benchmark.userdata import SCHEMAS
+    from rewrite_bench.userdata import SCHEMAS
 
     if not args.task or len(set(args.task)) != 1 or args.task[0] not in SCHEMAS:
         raise BenchError("--data needs exactly one task: " + " or ".join(
@@ -355,9 +355,9 @@ def _check_data_options(args: argparse.Namespace) -> None:
 
 
 def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache_dir: Path | None) -> Any:
-    from benchmark.io import resolve_cache_dir
-    from benchmark.runner import evaluate_user_data
-    from benchmark.userdata import load_user_data, parse_columns
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.runner import evaluate_user_data
+    from rewrite_bench.userdata import load_user_data, parse_columns
 
     cache_dir = resolve_cache_dir(args.cache_dir)
     options = dict(cache_dir=cache_dir, columns=parse_columns(args.columns, task.name), fmt=args.format)
@@ -384,8 +384,8 @@ def _eval_tracks(args: argparse.Namespace, model: Any, task: Any, tracks: Sequen
     """Score ``model`` on each track; every track is scored before any result is written."""
     from types import SimpleNamespace
 
-    from benchmark.io import resolve_cache_dir
-    from benchmark.tracks import evaluate_track
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.tracks import evaluate_track
 
     for track in tracks:
         _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{track.name}.json",
@@ -416,12 +416,12 @@ def _refuse_to_replace_other_data(path: Path, data: Any,
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from benchmark.models import parse_model_args, resolve_model
-    from benchmark.registry import TASKS, load_target, lookup
-    from benchmark.results import write_result
-    from benchmark.io import resolve_cache_dir
-    from benchmark.shapes import shape_of
-    from benchmark.tracks import TRACK_TASK
+    from rewrite_bench.models import parse_model_args, resolve_model
+    from rewrite_bench.registry import TASKS, load_target, lookup
+    from rewrite_bench.results import write_result
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.shapes import shape_of
+    from rewrite_bench.tracks import TRACK_TASK
 
     tracks = _check_track_options(args)
     _check_data_options(args)
@@ -513,7 +513,7 @@ def _run_report(args: argparse.Namespace, model: Any, paths: Sequence[Path], dat
     """The run's own report page, beside its results: ``<output-dir>/<model-slug>/report/index.html``."""
     import json
 
-    from benchmark.report import build_report
+    from rewrite_bench.report import build_report
 
     if args.data is not None:
         print("report: none for --data runs (the report reads the labels of the built-in data and the tracks).")
@@ -529,22 +529,22 @@ def _run_report(args: argparse.Namespace, model: Any, paths: Sequence[Path], dat
 
 
 def _cmd_leaderboard(args: argparse.Namespace) -> int:
-    from benchmark.io import atomic_write_text
-    from benchmark.leaderboard import render_leaderboard
-    from benchmark.results import load_results
+    from rewrite_bench.io import atomic_write_text
+    from rewrite_bench.leaderboard import render_leaderboard
+    from rewrite_bench.results import load_results
 
     records = load_results(Path(args.results))
     source = f"{Path(args.results).as_posix().rstrip('/')}/"
     if args.data is not None:
-        from benchmark.leaderboard import render_data_table
+        from rewrite_bench.leaderboard import render_data_table
 
         text = render_data_table(records, args.data, source=source)
         out = args.out or f"leaderboard@{args.data}.md"
     else:
-        from benchmark.build import BuildConfig, load_or_build
-        from benchmark.io import resolve_cache_dir
-        from benchmark.leaderboard import eligible
-        from benchmark.report import render_leaderboard_with_figures
+        from rewrite_bench.build import BuildConfig, load_or_build
+        from rewrite_bench.io import resolve_cache_dir
+        from rewrite_bench.leaderboard import eligible
+        from rewrite_bench.report import render_leaderboard_with_figures
 
         out = args.out or "leaderboard.md"
         figures_dir = Path(args.results) / "figures"
@@ -570,8 +570,8 @@ def _cmd_leaderboard(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import time
 
-    from benchmark.report import build_report
-    from benchmark.results import is_track, load_results
+    from rewrite_bench.report import build_report
+    from rewrite_bench.results import is_track, load_results
 
     start = time.perf_counter()
     records = load_results(Path(args.results))
@@ -599,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             return _cmd_list()
         if args.command in ("build", "eval"):
-            from benchmark.executors import parse_executor, use_executor
+            from rewrite_bench.executors import parse_executor, use_executor
 
             executor = parse_executor(args.executor, workers=args.ray_workers, num_gpus=args.ray_gpus)
             with use_executor(executor):
@@ -608,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_report(args)
         return _cmd_leaderboard(args)
     except BenchError as error:
-        from benchmark.runner import ModelError
+        from rewrite_bench.runner import ModelError
 
         print(f"error: {error}", file=sys.stderr)
         return 1 if isinstance(error, ModelError) else 2

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from benchmark.text import normalize_for_dedup, split_sentences, words
-from benchmark.types import SPLITS, BenchError, Original
-from benchmark.wikitext import INLINE_TAG, clean_wiki_article
+from rewrite_bench.text import normalize_for_dedup, split_sentences, words
+from rewrite_bench.types import SPLITS, BenchError, Original
+from rewrite_bench.wikitext import INLINE_TAG, clean_wiki_article
 
 __all__ = [
     "NEWS_FILES",
@@ -231,7 +231,7 @@ def cut_passages(
 
     A section of at most ``max_words`` is one passage; a longer one is packed greedily by whole
     paragraphs, a paragraph over ``max_words`` being first cut at sentence ends
-    (:func:`~benchmark.text.split_sentences`). Paragraphs are joined by a blank line; pieces
+    (:func:`~rewrite_bench.text.split_sentences`). Paragraphs are joined by a blank line; pieces
     under ``min_words`` are dropped. Returns the passages and how many pieces were dropped.
     """
     if not 0 < min_words <= max_words:
@@ -296,7 +296,7 @@ def dedupe(
 ) -> DedupResult:
     """Drop exact and near duplicates from ``(id, text)`` pairs, keeping the first of each group.
 
-    Exact: equal :func:`~benchmark.text.normalize_for_dedup`. Near: a MinHash LSH candidate
+    Exact: equal :func:`~rewrite_bench.text.normalize_for_dedup`. Near: a MinHash LSH candidate
     (``num_perm`` permutations, fixed ``seed``) whose true Jaccard similarity of word
     ``shingle``-gram sets is at least ``threshold``; checking the true value keeps LSH false
     positives out. Texts with fewer than ``shingle`` words are only checked for exact copies.

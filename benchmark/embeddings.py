@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     import torch

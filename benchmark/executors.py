@@ -23,13 +23,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar, Union
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from benchmark.models import LoadedModel
-    from benchmark.types import TaskMetadata
+    from rewrite_bench.models import LoadedModel
+    from rewrite_bench.types import TaskMetadata
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "parse_executor", "use_executor", "current_executor",
            "import_ray"]
@@ -106,7 +106,7 @@ class RayExecutor:
         unpickles it once; it then scores its units exactly as the local loop does (the same
         prepare chunk and the same batches), so the scores are the same.
         """
-        from benchmark.runner import score_unit  # the one scoring loop, shared with the local run
+        from rewrite_bench.runner import score_unit  # the one scoring loop, shared with the local run
 
         with _session(self) as ray:
             if self.num_gpus and not ray.cluster_resources().get("GPU"):
@@ -145,7 +145,7 @@ class RayExecutor:
                 return actors[actor].score.remote(*units[index])
 
             def describe(index: int) -> str:
-                from benchmark.io import show_ids
+                from rewrite_bench.io import show_ids
 
                 return f"scoring items {show_ids(units[index][0])} with model {model.name!r}"
 

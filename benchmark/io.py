@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 __all__ = [
     "CACHE_ENV",

@@ -2,17 +2,17 @@
 
 Only full test-split runs on a full (default-size) build enter. Runs are grouped by task,
 task version and task fingerprint, so scores on different data never share a table. Results
-on the real-world tracks follow in their own sections (:mod:`benchmark.validity`).
+on the real-world tracks follow in their own sections (:mod:`rewrite_bench.validity`).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
-from benchmark.registry import TASKS
-from benchmark.shapes import format_score as _fmt
-from benchmark.shapes import shape_of, task_of_record
-from benchmark.types import BenchError
+from rewrite_bench.registry import TASKS
+from rewrite_bench.shapes import format_score as _fmt
+from rewrite_bench.shapes import shape_of, task_of_record
+from rewrite_bench.types import BenchError
 
 __all__ = ["render_leaderboard", "render_data_table", "eligible", "data_names"]
 
@@ -61,11 +61,11 @@ def _table(records: Sequence[Mapping[str, Any]], hard_keys: Sequence[str],
 def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "results/",
                        figures: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None) -> str:
     """The leaderboard markdown: a section per task (and per data fingerprint), then the real-world
-    tracks and the validity of the synthetic ranking (:mod:`benchmark.validity`), when there are
+    tracks and the validity of the synthetic ranking (:mod:`rewrite_bench.validity`), when there are
     track results; those read the predictions files next to each track record's ``_path``.
 
     ``figures``: (task, task fingerprint) -> (alt text, path) of images embedded after that
-    section's table (:func:`benchmark.report.render_leaderboard_with_figures` makes them)."""
+    section's table (:func:`rewrite_bench.report.render_leaderboard_with_figures` makes them)."""
     records = list(records)
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
@@ -87,7 +87,7 @@ def render_leaderboard(records: Iterable[Mapping[str, Any]], source: str = "resu
         lines.append("")
         for alt, path in (figures or {}).get((name, fingerprint), ()):
             lines += [f"![{alt}]({path})", ""]
-    from benchmark.validity import render_track_sections
+    from rewrite_bench.validity import render_track_sections
 
     # Real-world tracks and validity, after the built-in sections (which they leave unchanged).
     return "\n".join(lines + render_track_sections(records))

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from benchmark.io import jsonl_objects, show_ids, stable_json
-from benchmark.registry import MODELS, load_target, suggest
-from benchmark.types import BenchError, TaskMetadata
+from rewrite_bench.io import jsonl_objects, show_ids, stable_json
+from rewrite_bench.registry import MODELS, load_target, suggest
+from rewrite_bench.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -97,7 +97,7 @@ class LoadedModel:
 
     def unsupported(self, task: TaskMetadata) -> str | None:
         """Why the model cannot run ``task``, or None if it can (the task's shape decides)."""
-        from benchmark.shapes import shape_of
+        from rewrite_bench.shapes import shape_of
 
         return shape_of(task).unsupported(self, task)
 
@@ -172,7 +172,7 @@ class LoadedModel:
 
 def _task_methods() -> list[str]:
     """The model methods the registered tasks call (an object with none of them serves no task)."""
-    from benchmark.registry import TASKS, load_target
+    from rewrite_bench.registry import TASKS, load_target
 
     return list(dict.fromkeys(load_target(entry.target).metadata.model_method for entry in TASKS.values()))
 
@@ -208,7 +208,7 @@ def _code_hash(obj: Any) -> str:
     files: list[Path] = []
     if module is not None and getattr(module, "__file__", None):
         files.append(Path(module.__file__))
-        if module.__name__.split(".")[0] == "baselines":
+        if module.__name__.startswith("rewrite_bench.baselines."):
             files = sorted(_baseline_sources(Path(module.__file__))) + [Path(__file__).with_name("text.py")]
     digest = hashlib.sha256()
     for path in files:
@@ -232,9 +232,9 @@ def _baseline_sources(start: Path) -> set[Path]:
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
             for name in names:
                 parts = name.split(".")
-                if parts[0] == "baselines" and len(parts) > 1:
-                    todo.append(start.parent / f"{parts[1]}.py")
-                elif parts[:2] == ["benchmark", "embeddings"]:  # the shared encoding path
+                if parts[:2] == ["rewrite_bench", "baselines"] and len(parts) > 2:
+                    todo.append(start.parent / f"{parts[2]}.py")
+                elif parts[:2] == ["rewrite_bench", "embeddings"]:  # the shared encoding path
                     found.add(Path(__file__).with_name("embeddings.py"))
     return found
 
@@ -250,7 +250,7 @@ class PredictionsFile:
         self.scores = self._read()
 
     def _read(self) -> dict[str, float]:
-        from benchmark.results import finite_score
+        from rewrite_bench.results import finite_score
 
         scores: dict[str, float] = {}
         seen_lines: dict[str, list[int]] = {}
@@ -344,10 +344,10 @@ def _import_attr(name: str) -> Any:
 
 #: Hub ids served offline from installed weight packages (name -> function returning the path).
 OFFLINE_MODELS: Mapping[str, str] = {
-    "sentence-transformers/all-MiniLM-L6-v2": "baselines.neural:minilm_path",
+    "sentence-transformers/all-MiniLM-L6-v2": "rewrite_bench.baselines.neural:minilm_path",
 }
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-_KINDS = {"bi-encoder": "baselines.neural:BiEncoderCosine", "cross-encoder": "baselines.neural:CrossEncoderScorer"}
+_KINDS = {"bi-encoder": "rewrite_bench.baselines.neural:BiEncoderCosine", "cross-encoder": "rewrite_bench.baselines.neural:CrossEncoderScorer"}
 
 
 def _model_kind(path: Path, name: str) -> str:

@@ -6,7 +6,7 @@ the default build's originals and rewrites, with their provenance and measured c
 in ``benchmark/prebuilt/``: ``originals.parquet``, ``rewrites.parquet`` and ``prebuilt.json``
 (the key of the configuration's rewrites, the build fingerprint, rewrite failures, corpus
 statistics, and a sha256 of each Parquet file). A build whose rewrites key is the shipped one
-(``benchmark.build.rewrites_key``: the configuration without the task versions) derives its
+(``rewrite_bench.build.rewrites_key``: the configuration without the task versions) derives its
 task items from these files in seconds instead of rewriting;
 ``bench build --from-scratch`` rebuilds every rewrite from the installed corpora, and
 ``bench build --verify`` compares such a rebuild with the shipped data, item by item.
@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from benchmark.io import atomic_directory, sha256_file
-from benchmark.types import BenchError, Original, Rewrite
+from rewrite_bench.io import atomic_directory, sha256_file
+from rewrite_bench.types import BenchError, Original, Rewrite
 
 __all__ = ["PREBUILT_DIR", "Prebuilt", "find_prebuilt", "write_prebuilt", "Difference", "compare_rewrites"]
 

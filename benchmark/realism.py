@@ -2,7 +2,7 @@
 
 A real spun copy of an article changes about half its words and keeps under a tenth of its
 word 5-grams, yet keeps its meaning. The figures below were measured with this project's own
-statistics (``benchmark.text``, and the card's MiniLM cosine: all-MiniLM-L6-v2, first 256
+statistics (``rewrite_bench.text``, and the card's MiniLM cosine: all-MiniLM-L6-v2, first 256
 word pieces, unit vectors) on a random sample of 300 article-length texts and their rewrites
 by a commercial neural paraphrasing spinner (six modes), and on one real content-farm copy
 of a news opinion article. A rewriter is realistic when its rewrites fall where those do;
@@ -72,7 +72,7 @@ def in_region(change: float, containment: float, cosine: float, region: Region =
 
 def realism_rows(points: Iterable[RealismPoint], region: Region = REAL_SPINNER_REGION) -> list[dict[str, object]]:
     """Per rewriter and strength: count, medians of the three statistics, share inside ``region``."""
-    from benchmark.types import STRENGTHS
+    from rewrite_bench.types import STRENGTHS
 
     groups: dict[tuple[str, str], list[RealismPoint]] = {}
     for point in points:

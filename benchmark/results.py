@@ -14,9 +14,9 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from benchmark.io import atomic_write_text
-from benchmark.schema import ResultError, migrate, validate_result
-from benchmark.types import BenchError
+from rewrite_bench.io import atomic_write_text
+from rewrite_bench.schema import ResultError, migrate, validate_result
+from rewrite_bench.types import BenchError
 
 __all__ = ["write_result", "load_results", "read_predictions", "finite_score", "result_path", "result_stem", "is_user_data",
            "is_track"]
@@ -28,7 +28,7 @@ def is_user_data(record: Mapping[str, Any]) -> bool:
 
 
 def is_track(record: Mapping[str, Any]) -> bool:
-    """Whether a results record is on a real-world track (``--track``, :mod:`benchmark.tracks`)."""
+    """Whether a results record is on a real-world track (``--track``, :mod:`rewrite_bench.tracks`)."""
     return record.get("data", {}).get("kind") == "track"
 
 
@@ -63,7 +63,7 @@ def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable
 
 def load_results(results_dir: Path) -> list[dict[str, Any]]:
     """Every results file under ``results_dir`` (sorted by path), migrated to the current schema and
-    validated (:mod:`benchmark.schema`); each record carries its file's path as ``_path``."""
+    validated (:mod:`rewrite_bench.schema`); each record carries its file's path as ``_path``."""
     if not results_dir.is_dir():
         raise BenchError(f"results directory {results_dir} does not exist; run `bench eval` first "
                          f"or pass --results DIR.")

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from benchmark.io import show_ids
-from benchmark.runner import EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header
-from benchmark.results import finite_score
-from benchmark.score_cache import ScoreCache, item_key
-from benchmark.types import BenchError, TaskMetadata
+from rewrite_bench.io import show_ids
+from rewrite_bench.runner import EvalOutcome, ModelError, fit_model, limit_items, record_footer, record_header
+from rewrite_bench.results import finite_score
+from rewrite_bench.score_cache import ScoreCache, item_key
+from rewrite_bench.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
-    from benchmark.build import BenchmarkData
-    from benchmark.models import LoadedModel
+    from rewrite_bench.build import BenchmarkData
+    from rewrite_bench.models import LoadedModel
 
 __all__ = ["SEARCH_K", "RERANK_DEPTH", "EMBED_CHUNK", "RerankRetriever", "CachedPairScores", "CachedVectors",
            "VectorSearch", "evaluate_retrieval", "validate_hits"]
@@ -49,7 +49,7 @@ class RerankRetriever:
     """A pair scorer used for retrieval: first-stage BM25 candidates, re-ranked by the scorer."""
 
     def __init__(self, score_pairs: Any, depth: int = RERANK_DEPTH) -> None:
-        from baselines.retrieval import BM25Retriever
+        from rewrite_bench.baselines.retrieval import BM25Retriever
 
         self.score_pairs, self.depth = score_pairs, depth
         self.first_stage = BM25Retriever()
@@ -189,8 +189,8 @@ def evaluate_retrieval(model: "LoadedModel", task: TaskMetadata, data: "Benchmar
     With ``score_cache_dir``, what is expensive is read from and written to the model's score
     cache: a re-ranking pair scorer's scores (:class:`CachedPairScores`, in its cache of the task it
     scores) and a bi-encoder's vectors of the pool and the queries (:class:`CachedVectors`)."""
-    from benchmark.metrics import retrieval_metrics, retrieval_slice_metrics
-    from benchmark.shapes import POOL
+    from rewrite_bench.metrics import retrieval_metrics, retrieval_slice_metrics
+    from rewrite_bench.shapes import POOL
 
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
@@ -320,7 +320,7 @@ def _cache_record(cache: ScoreCache | None, pair_scores: CachedPairScores | None
 
 def _rerank_task(task: TaskMetadata) -> TaskMetadata:
     """The scored task whose scorer re-ranks ``task``'s first-stage candidates."""
-    from benchmark.shapes import registered_task
+    from rewrite_bench.shapes import registered_task
 
     rerank = registered_task(task.rerank_with or "")
     if rerank is None:

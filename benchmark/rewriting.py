@@ -16,13 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
-from benchmark.io import hash_rank, stable_json
-from benchmark.registry import REWRITERS, load_target, suggest
-from benchmark.text import length_ratio, ngram_containment, normalize_for_dedup, word_change_rate
-from benchmark.types import BenchError, Original, Rewrite, RewriteError, Rewriter
+from rewrite_bench.io import hash_rank, stable_json
+from rewrite_bench.registry import REWRITERS, load_target, suggest
+from rewrite_bench.text import length_ratio, ngram_containment, normalize_for_dedup, word_change_rate
+from rewrite_bench.types import BenchError, Original, Rewrite, RewriteError, Rewriter
 
 if TYPE_CHECKING:
-    from benchmark.executors import Executor
+    from rewrite_bench.executors import Executor
 
 __all__ = ["PlanEntry", "RewriteFailure", "make_rewriter", "make_rewrites", "rewrite_seed", "resolve_plan"]
 
@@ -72,11 +72,11 @@ def _make_single(spec: str, cache_dir: str | None) -> Rewriter:
 
 
 def make_rewriter(spec: str, cache_dir: str | None = None) -> Rewriter:
-    """An instance for a plan spec; ``a+b`` becomes a :class:`rewriters.chain.Chain`."""
+    """An instance for a plan spec; ``a+b`` becomes a :class:`rewrite_bench.rewriters.chain.Chain`."""
     parts = spec.split("+")
     if len(parts) == 1:
         return _make_single(spec, cache_dir)
-    from rewriters.chain import Chain
+    from rewrite_bench.rewriters.chain import Chain
 
     return Chain([_make_single(part, cache_dir) for part in parts])
 
@@ -117,7 +117,7 @@ def _donors(originals: Sequence[Original], seed: int) -> dict[str, str]:
     Partial copies mix in text a content farm would plausibly mix in, and the copy should not
     come out short, so donors at least as long as the original are preferred.
     """
-    from benchmark.text import words
+    from rewrite_bench.text import words
 
     groups: dict[tuple[str, str], list[Original]] = {}
     for original in originals:
@@ -198,7 +198,7 @@ def _run_batch(plan: tuple[PlanEntry, ...], cache_dir: str | None,
 
 
 def _describe_batch(jobs: list[tuple[Original, PlanEntry, int, str | None]]) -> str:
-    from benchmark.io import show_ids
+    from rewrite_bench.io import show_ids
 
     return (f"rewriting originals {show_ids([job[0].id for job in jobs])} "
             f"with {sorted({job[1].spec for job in jobs})}")
@@ -214,7 +214,7 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     build makes them: which originals each rewriter gets and every donor are still chosen
     from all of ``originals`` (``bench build --verify --sample``).
 
-    ``executor`` (default: :func:`benchmark.executors.current_executor`, local unless set) says
+    ``executor`` (default: :func:`rewrite_bench.executors.current_executor`, local unless set) says
     where the jobs run: a process pool here, or Ray tasks (one per batch of jobs).
 
     Results do not depend on ``workers`` or the executor: each rewrite has its own seed. A rewriter that
@@ -225,7 +225,7 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     donors = _donors(originals, seed)
     jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen
             if only is None or original.id in only]
-    from benchmark.executors import RayExecutor, current_executor
+    from rewrite_bench.executors import RayExecutor, current_executor
 
     executor = executor or current_executor()
     if isinstance(executor, RayExecutor):

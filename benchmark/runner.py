@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from benchmark import __version__
-from benchmark.io import show_ids
-from benchmark.schema import SCHEMA_VERSION
-from benchmark.score_cache import ScoreCache, item_key
-from benchmark.types import BenchError, TaskMetadata
+from rewrite_bench import __version__
+from rewrite_bench.io import show_ids
+from rewrite_bench.schema import SCHEMA_VERSION
+from rewrite_bench.score_cache import ScoreCache, item_key
+from rewrite_bench.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
-    from benchmark.build import BenchmarkData
-    from benchmark.executors import Executor
-    from benchmark.metrics import SliceSpec
-    from benchmark.models import LoadedModel
-    from benchmark.userdata import UserData
+    from rewrite_bench.build import BenchmarkData
+    from rewrite_bench.executors import Executor
+    from rewrite_bench.metrics import SliceSpec
+    from rewrite_bench.models import LoadedModel
+    from rewrite_bench.userdata import UserData
 
 __all__ = ["SCHEMA_VERSION", "THRESHOLD_SPLIT", "ModelError", "EvalOutcome", "CacheStats", "score_dataset",
            "score_unit", "limit_items", "evaluate_task", "evaluate_user_data", "fit_model", "record_header", "record_footer"]
@@ -145,7 +145,7 @@ def _score_batch(model: "LoadedModel", task: TaskMetadata, ids: Sequence[str],
 def score_unit(model: "LoadedModel", task: TaskMetadata, ids: Sequence[str], columns: Sequence[Sequence[str]], *,
                batch_size: int, prepare: bool) -> np.ndarray:
     """A chunk of items prepared (if ``prepare``) and scored in batches, as :func:`score_dataset` does
-    locally: what one Ray actor call computes (:meth:`benchmark.executors.RayExecutor.score_units`)."""
+    locally: what one Ray actor call computes (:meth:`rewrite_bench.executors.RayExecutor.score_units`)."""
     if prepare:
         _prepare(model, task, ids, columns)
     parts = [_score_batch(model, task, ids[start : start + batch_size],
@@ -183,12 +183,12 @@ def score_dataset(model: "LoadedModel", task: TaskMetadata, items: "Dataset", *,
     committed to it at once, so an interrupted run loses at most one batch. ``before_scoring``
     runs once, only if some item must be scored (fitting a model is skipped on a cached re-run).
 
-    ``executor`` (default :func:`benchmark.executors.current_executor`): with Ray, the items
+    ``executor`` (default :func:`rewrite_bench.executors.current_executor`): with Ray, the items
     left to score are sent in units (a prepare chunk, or one batch for models without
     ``prepare_*``) to actors that hold the fitted model; each unit is scored exactly as here and
     committed to the cache as it comes back, so the scores are the same and a killed run resumes.
     """
-    from benchmark.executors import RayExecutor, current_executor
+    from rewrite_bench.executors import RayExecutor, current_executor
 
     if batch_size < 1:
         raise BenchError(f"--batch-size must be >= 1, got {batch_size}.")
@@ -353,7 +353,7 @@ def _measure(model: "LoadedModel", task: TaskMetadata, items: "Dataset", dev: "D
     Shared by the built-in tasks and a user's data. ``dev`` is never the evaluated data;
     without it F1 and accuracy are left out. Returns the results-file body and the predictions.
     """
-    from benchmark.metrics import Thresholds, best_threshold, compute_metrics, slice_metrics
+    from rewrite_bench.metrics import Thresholds, best_threshold, compute_metrics, slice_metrics
 
     cache = None
     if score_cache_dir is not None and model.cacheable:
@@ -437,7 +437,7 @@ def evaluate_task(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData
     """Fit (if the model wants it), score, and compute every metric for one task and split.
 
     With ``score_cache_dir``, scores are read from and written to a cache there keyed by the
-    model's identity (see :mod:`benchmark.score_cache`).
+    model's identity (see :mod:`rewrite_bench.score_cache`).
     """
     started = time.perf_counter()
     splits = data.task(task.name)
@@ -479,14 +479,14 @@ def evaluate_user_data(model: "LoadedModel", task: TaskMetadata, data: "UserData
                        limit: int | None, batch_size: int, builtin: "BenchmarkData | None" = None,
                        progress: bool = True, score_cache_dir: Path | None = None, dev_name: str = "dev-data",
                        no_dev_note: str | None = None) -> EvalOutcome:
-    """Every metric of ``task`` for a user's data set (see :mod:`benchmark.userdata`).
+    """Every metric of ``task`` for a user's data set (see :mod:`rewrite_bench.userdata`).
 
     Thresholds come from ``dev`` only (never from the evaluated data); the results name it
     ``dev_name``, and ``no_dev_note`` says why there is none when ``dev`` is None (a real-world
     track without dev data). A model that fits is fitted on the task's train split of the
     ``builtin`` data, as it is for the leaderboard.
     """
-    from benchmark.metrics import SliceSpec
+    from rewrite_bench.metrics import SliceSpec
 
     started = time.perf_counter()
     if model.needs_fit() and not model.by_id and builtin is None:

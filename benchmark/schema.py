@@ -21,7 +21,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 __all__ = ["SCHEMA_VERSION", "Result", "migrate", "validate_result", "ResultError"]
 

@@ -19,8 +19,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.io import set_aside, stable_json
-from benchmark.types import BenchError
+from rewrite_bench.io import set_aside, stable_json
+from rewrite_bench.types import BenchError
 
 __all__ = ["ScoreCache", "item_key", "identity_hash"]
 

@@ -18,12 +18,12 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from benchmark.types import BenchError, TaskMetadata
+from rewrite_bench.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
-    from benchmark.build import BenchmarkData
-    from benchmark.models import LoadedModel
-    from benchmark.runner import EvalOutcome
+    from rewrite_bench.build import BenchmarkData
+    from rewrite_bench.models import LoadedModel
+    from rewrite_bench.runner import EvalOutcome
 
 __all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SHAPES", "shape_of", "check_metadata",
            "registered_task", "task_of_record", "format_score"]
@@ -92,7 +92,7 @@ class ScoredItems(TaskShape):
     def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
                  limit: int | None, batch_size: int, score_cache_dir: Path | None,
                  progress: bool = True) -> "EvalOutcome":
-        from benchmark.runner import evaluate_task
+        from rewrite_bench.runner import evaluate_task
 
         return evaluate_task(model, task, data, split=split, limit=limit, batch_size=batch_size,
                              progress=progress, score_cache_dir=score_cache_dir)
@@ -140,8 +140,8 @@ class RankedRetrieval(TaskShape):
     def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
                  limit: int | None, batch_size: int, score_cache_dir: Path | None,
                  progress: bool = True) -> "EvalOutcome":
-        from benchmark.executors import LocalExecutor, current_executor
-        from benchmark.retrieval import evaluate_retrieval
+        from rewrite_bench.executors import LocalExecutor, current_executor
+        from rewrite_bench.retrieval import evaluate_retrieval
 
         if not isinstance(current_executor(), LocalExecutor):  # one index in one process: nothing to shard
             print(f"note: task {task.name!r} runs in this process (--executor applies to scoring items).",
@@ -187,7 +187,7 @@ def shape_of(task: TaskMetadata) -> TaskShape:
 
 def registered_task(name: str) -> TaskMetadata | None:
     """The metadata of the registered task ``name``, or None if no task has that name."""
-    from benchmark.registry import TASKS, load_target
+    from rewrite_bench.registry import TASKS, load_target
 
     entry = TASKS.get(name)
     return load_target(entry.target).metadata if entry is not None else None

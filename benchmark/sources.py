@@ -4,7 +4,7 @@ One function, :func:`open_source`, turns a path or a name into :class:`Rows`: a 
 CSV, TSV or Parquet file (by extension, with UTF-8 checked at the start and odd encodings named),
 a ``datasets`` folder saved with ``save_to_disk`` (a split picked from a DatasetDict), or a
 Hugging Face Hub dataset id (online only; the Hub is probed first, so offline fails fast).
-What the rows mean (columns, labels, checks and conversion) is :mod:`benchmark.userdata`'s.
+What the rows mean (columns, labels, checks and conversion) is :mod:`rewrite_bench.userdata`'s.
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from benchmark.io import decoded_lines, hub_offline, jsonl_objects, sha256_file
-from benchmark.types import BenchError
+from rewrite_bench.io import decoded_lines, hub_offline, jsonl_objects, sha256_file
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     from datasets import Dataset

@@ -16,8 +16,8 @@ vendored unchanged under ``benchmark/realdata/`` (each with its licence and cita
   meaning. Test evaluated; thresholds from dev.
 
 The rows go through the same checks, conversion and cache as a user's data
-(:func:`benchmark.userdata.load_rows`) and the same harness as ``--data``
-(:func:`benchmark.runner.evaluate_user_data`); results record ``data.kind = "track"``, so the
+(:func:`rewrite_bench.userdata.load_rows`) and the same harness as ``--data``
+(:func:`rewrite_bench.runner.evaluate_user_data`); results record ``data.kind = "track"``, so the
 leaderboard shows them in their own sections and never in the built-in ones.
 """
 from __future__ import annotations
@@ -28,15 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
-from benchmark.io import decoded_lines, sha256_file, stable_json
-from benchmark.types import BenchError
+from rewrite_bench.io import decoded_lines, sha256_file, stable_json
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
-    from benchmark.build import BenchmarkData
-    from benchmark.models import LoadedModel
-    from benchmark.runner import EvalOutcome
-    from benchmark.types import TaskMetadata
-    from benchmark.userdata import UserData
+    from rewrite_bench.build import BenchmarkData
+    from rewrite_bench.models import LoadedModel
+    from rewrite_bench.runner import EvalOutcome
+    from rewrite_bench.types import TaskMetadata
+    from rewrite_bench.userdata import UserData
 
 __all__ = ["REALDATA", "TRACK_TASK", "Track", "TrackRow", "TRACKS", "GROUPS", "resolve_tracks", "track_rows", "load_track",
            "evaluate_track", "track_fingerprint", "clough_decoding", "card_markdown"]
@@ -163,7 +163,7 @@ def _pan_rows(directory: Path, split: str) -> Iterator[TrackRow]:
 def _paws_rows(directory: Path, split: str) -> Iterator[TrackRow]:
     """PAWS-Wiki's TSV (header added upstream of us); ids ``paws-<split>-<id>``. Read by the user-data
     TSV reader (tab-separated, no quoting, CRLF line ends handled)."""
-    from benchmark.sources import delimited_rows
+    from rewrite_bench.sources import delimited_rows
 
     header, rows = delimited_rows(directory / f"{split}.tsv", "\t")
     for _, row in rows:
@@ -234,7 +234,7 @@ def _content_id(track: Track, split: str) -> str:
 
 def track_fingerprint(track: Track) -> str:
     """The data fingerprint of the track's evaluated split (as its results files record it)."""
-    from benchmark.userdata import rows_fingerprint
+    from rewrite_bench.userdata import rows_fingerprint
 
     return rows_fingerprint(TRACK_TASK, ((r.id, (r.original, r.candidate), r.label)
                                      for r in track_rows(track, track.test_split)))
@@ -243,7 +243,7 @@ def track_fingerprint(track: Track) -> str:
 def load_track(track: Track, split: str, cache_dir: Path) -> "UserData":
     """One split of a track, checked and converted as a user's data set is (sliced by ``kind`` where
     :attr:`Track.slice_by_kind`)."""
-    from benchmark.userdata import load_rows
+    from rewrite_bench.userdata import load_rows
 
     rows = ((f"row {n}", row.as_row()) for n, row in enumerate(track_rows(track, split), start=1))
     return load_rows(rows, TRACK_TASK, header=["id", "original", "candidate", "label", "kind"],
@@ -277,7 +277,7 @@ def evaluate_track(model: "LoadedModel", task: "TaskMetadata", track: Track, *, 
                    limit: int | None = None, builtin: "BenchmarkData | None" = None, progress: bool = True,
                    score_cache_dir: Path | None = None) -> "EvalOutcome":
     """Every ``pair`` metric of ``model`` on ``track``'s evaluated split, thresholds from its dev split."""
-    from benchmark.runner import evaluate_user_data
+    from rewrite_bench.runner import evaluate_user_data
 
     data = load_track(track, track.test_split, cache_dir)
     dev = load_track(track, track.dev_split, cache_dir) if track.dev_split else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
-    from benchmark.metrics import SliceSpec
+    from rewrite_bench.metrics import SliceSpec
 
 __all__ = [
     "SPLITS",
@@ -74,7 +74,7 @@ class Rewrite:
     """Rewrite word count / source word count."""
     meaning_cosine: float = float("nan")
     """MiniLM cosine to the source (first 256 word pieces of each), rounded to 4 places: set for
-    every rewrite by the build (``benchmark.build.measure_meaning``); NaN until then."""
+    every rewrite by the build (``rewrite_bench.build.measure_meaning``); NaN until then."""
 
 
 class RewriteError(Exception):
@@ -114,7 +114,7 @@ class TaskMetadata:
     slices: tuple["SliceSpec", ...]
     """Metadata columns reported as per-slice breakdowns."""
     shape: str = "scored"
-    """The kind of evaluation (a key of :data:`benchmark.shapes.SHAPES`): ``scored`` items with the
+    """The kind of evaluation (a key of :data:`rewrite_bench.shapes.SHAPES`): ``scored`` items with the
     AUROC family of metrics, or ``ranked`` retrieval. The shape, not the task's name, decides how
     the harness runs the task and what its tables show."""
     leaderboard_slices: tuple[str, ...] = ()
@@ -124,7 +124,7 @@ class TaskMetadata:
     model that cannot search, and on whose train split such a model is fitted."""
 
     def __post_init__(self) -> None:
-        from benchmark.shapes import check_metadata  # the shapes know what each of them needs
+        from rewrite_bench.shapes import check_metadata  # the shapes know what each of them needs
 
         check_metadata(self)
 

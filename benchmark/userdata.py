@@ -11,7 +11,7 @@ and any ``--slice-by`` columns. SOURCE is one of
 * a Hugging Face Hub dataset id, ``owner/name`` or ``owner/name:config`` (online only; offline
   it fails at once, before any download is tried).
 
-(Opening the source is :mod:`benchmark.sources`; this module is what the rows mean.)
+(Opening the source is :mod:`rewrite_bench.sources`; this module is what the rows mean.)
 
 Schema (``--columns field=column,...`` maps other names): pair rows have ``original``,
 ``candidate``, ``label`` (1 = the candidate is derived from the original) and an optional
@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-from benchmark.io import atomic_write_text, stable_json
-from benchmark.sources import BATCH_ROWS, FILE_KINDS, Rows, open_source
-from benchmark.types import BenchError
+from rewrite_bench.io import atomic_write_text, stable_json
+from rewrite_bench.sources import BATCH_ROWS, FILE_KINDS, Rows, open_source
+from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -71,8 +71,8 @@ class _Schemas(Mapping[str, Schema]):
 
     @functools.cached_property
     def _table(self) -> dict[str, Schema]:
-        from benchmark.registry import TASKS, load_target
-        from benchmark.shapes import shape_of
+        from rewrite_bench.registry import TASKS, load_target
+        from rewrite_bench.shapes import shape_of
 
         tasks = [load_target(entry.target).metadata for entry in TASKS.values()]
         return {task.name: Schema(task.inputs) for task in tasks if shape_of(task).accepts_user_data}
@@ -380,7 +380,7 @@ def load_rows(rows: Iterable[tuple[str, Mapping[str, Any]]], task: str, *, heade
     """Rows that a program produces (``(location, row)`` in the plain schema) as a checked data set.
 
     The same checks, conversion, cache and fingerprint as a file given with ``--data``: used by
-    the real-world tracks (:mod:`benchmark.tracks`), whose adapters read the vendored files.
+    the real-world tracks (:mod:`rewrite_bench.tracks`), whose adapters read the vendored files.
     ``content_id`` must change whenever the rows can (it keys the cached conversion);
     ``extra`` is merged into what results files record about the data.
     """

@@ -20,9 +20,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.results import read_predictions
-from benchmark.tracks import TRACK_TASK
-from benchmark.types import BenchError
+from rewrite_bench.results import read_predictions
+from rewrite_bench.tracks import TRACK_TASK
+from rewrite_bench.types import BenchError
 
 __all__ = ["average_ranks", "spearman", "kendall_tau_b", "paired_bootstrap", "verdict", "render_track_sections",
            "VALIDITY_RESAMPLES"]
@@ -91,7 +91,7 @@ def paired_bootstrap(scores: Any, labels: Any, n_resamples: int = VALIDITY_RESAM
     ``scores`` is (models, items), ``labels`` (items,) of 0/1. Resample ``b`` draws ``n_pos``
     positives and ``n_neg`` negatives with replacement (``default_rng(seed)``, positives then
     negatives, one resample at a time), so all models see the same items and the class sizes stay
-    fixed. Each value equals :func:`benchmark.metrics.auroc` / :func:`~benchmark.metrics.tpr_at_fpr`
+    fixed. Each value equals :func:`rewrite_bench.metrics.auroc` / :func:`~rewrite_bench.metrics.tpr_at_fpr`
     on the resampled items (integer counts of tied score groups, as the metrics module does).
     """
     s = np.asarray(scores, dtype=np.float64)
@@ -168,7 +168,7 @@ def _full_track_record(record: Mapping[str, Any]) -> bool:
 
 def _synthetic_pair(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The leaderboard's ``pair`` records; with several task versions/fingerprints, the largest group."""
-    from benchmark.leaderboard import eligible
+    from rewrite_bench.leaderboard import eligible
 
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
@@ -205,7 +205,7 @@ class _TrackStats:
 
 
 def _track_stats(track: Any, records: list[Mapping[str, Any]], synthetic: Mapping[str, Mapping[str, Any]]) -> _TrackStats:
-    from benchmark.tracks import track_rows
+    from rewrite_bench.tracks import track_rows
 
     rows = track_rows(track, track.test_split)
     ids = [row.id for row in rows]
@@ -251,7 +251,7 @@ _TRACKS_INTRO = (
 
 
 def _section_for_track(track: Any, stats: _TrackStats, fingerprint: str) -> list[str]:
-    from benchmark.leaderboard import _table
+    from rewrite_bench.leaderboard import _table
 
     record = stats.records[0]
     n = record["n"]
@@ -345,7 +345,7 @@ def render_track_sections(records: Sequence[Mapping[str, Any]], resamples: int =
     Only full runs on the data the vendored files give now (same fingerprint) enter; a results
     file on an older version of a track is listed so it can be re-run.
     """
-    from benchmark.tracks import TRACKS, track_fingerprint
+    from rewrite_bench.tracks import TRACKS, track_fingerprint
 
     on_tracks = [r for r in records if _full_track_record(r)]
     if not on_tracks:

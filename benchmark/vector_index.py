@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 __all__ = ["EXACT_BELOW", "KINDS", "IndexOptions", "VectorIndex", "import_faiss"]
 
@@ -108,7 +108,7 @@ class VectorIndex:
 
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Per query row, up to ``k`` ``(row, score)`` best first, ties by row."""
-        from baselines.retrieval import rank_top_k
+        from rewrite_bench.baselines.retrieval import rank_top_k
 
         if self.size == 0:
             return [[] for _ in range(len(queries))]

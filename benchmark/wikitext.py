@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from benchmark.text import split_sentences
+from rewrite_bench.text import split_sentences
 
 __all__ = ["INLINE_TAG", "clean_wiki_article"]
 

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmark.build import BuildConfig, export_prebuilt, load_or_build
+from rewrite_bench.build import BuildConfig, export_prebuilt, load_or_build
 
 
 def main() -> None:

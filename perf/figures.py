@@ -31,10 +31,10 @@ def main() -> int:
     parser.add_argument("--models", nargs="*", default=None, help="baselines to time (default: all registered)")
     args = parser.parse_args()
 
-    from benchmark.registry import MODELS
+    from rewrite_bench.registry import MODELS
 
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    bench = [sys.executable, "-m", "benchmark.cli"]
+    bench = [sys.executable, "-m", "rewrite_bench.cli"]
     with tempfile.TemporaryDirectory() as scratch:
         cache = args.cache_dir or str(Path(scratch) / "cache")
         out = str(Path(scratch) / "results")

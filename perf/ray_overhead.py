@@ -42,13 +42,13 @@ def main() -> int:
     import ray
     from datasets import Dataset
 
-    from benchmark.build import _limit_originals
-    from benchmark.corpus import load_originals_with_stats
-    from benchmark.executors import LocalExecutor, RayExecutor
-    from benchmark.models import resolve_model
-    from benchmark.rewriting import PlanEntry, make_rewrites
-    from benchmark.runner import score_dataset
-    from tasks.pair import METADATA as PAIR
+    from rewrite_bench.build import _limit_originals
+    from rewrite_bench.corpus import load_originals_with_stats
+    from rewrite_bench.executors import LocalExecutor, RayExecutor
+    from rewrite_bench.models import resolve_model
+    from rewrite_bench.rewriting import PlanEntry, make_rewrites
+    from rewrite_bench.runner import score_dataset
+    from rewrite_bench.tasks.pair import METADATA as PAIR
 
     plan = (PlanEntry("wordnet-spin", True), PlanEntry("evasion", False))
     originals, _ = load_originals_with_stats(seed=0)

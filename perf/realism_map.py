@@ -15,12 +15,12 @@ import argparse
 import time
 from pathlib import Path
 
-from benchmark.build import DEFAULT_PLAN
-from benchmark.corpus import load_originals
-from benchmark.embeddings import paired_cosine
-from benchmark.io import resolve_cache_dir
-from benchmark.realism import REAL_SPINNER_PERCENTILES, RealismPoint, plot_realism_map, realism_rows
-from benchmark.rewriting import PlanEntry, make_rewrites
+from rewrite_bench.build import DEFAULT_PLAN
+from rewrite_bench.corpus import load_originals
+from rewrite_bench.embeddings import paired_cosine
+from rewrite_bench.io import resolve_cache_dir
+from rewrite_bench.realism import REAL_SPINNER_PERCENTILES, RealismPoint, plot_realism_map, realism_rows
+from rewrite_bench.rewriting import PlanEntry, make_rewrites
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ but it is no one's source. Queries are 200 heavy ``wordnet-spin`` rewrites of se
 originals (made here rather than read from a build, so the script needs no build); recall@10
 is the share whose source is in the top 10.
 
-**dense** (FAISS, :mod:`benchmark.vector_index`): embedding a million texts with MiniLM on two
+**dense** (FAISS, :mod:`rewrite_bench.vector_index`): embedding a million texts with MiniLM on two
 cores takes days, so the vectors are made: real all-MiniLM-L6-v2 embeddings of
 ``--passages`` passages (consecutive sentence pairs of the originals, cached under
 ``<cache>/scale``), then, up to the pool size, perturbed mixtures of them: ``normalise(a*u +
@@ -48,14 +48,14 @@ DIM = 384
 def _corpus(cache_dir: str | None) -> dict:
     """The originals' texts, 200 queries and their sources, made once and cached (the corpus takes
     minutes to load): each query is a heavy ``wordnet-spin`` rewrite of a seeded choice of original."""
-    from benchmark.io import atomic_write_text, resolve_cache_dir
+    from rewrite_bench.io import atomic_write_text, resolve_cache_dir
 
     path = resolve_cache_dir(cache_dir) / "scale" / "corpus.json"
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
-    from benchmark.corpus import load_originals_with_stats
-    from benchmark.rewriting import make_rewriter
-    from benchmark.types import RewriteError
+    from rewrite_bench.corpus import load_originals_with_stats
+    from rewrite_bench.rewriting import make_rewriter
+    from rewrite_bench.types import RewriteError
 
     docs = [o.text for o in load_originals_with_stats(seed=0)[0]]
     spinner = make_rewriter("wordnet-spin")
@@ -74,7 +74,7 @@ def _corpus(cache_dir: str | None) -> dict:
 
 
 def _pool_and_queries(size: int, cache_dir: str | None) -> tuple[list[str], list[str], list[int]]:
-    from benchmark.text import split_paragraphs, split_sentences
+    from rewrite_bench.text import split_paragraphs, split_sentences
 
     corpus = _corpus(cache_dir)
     docs = list(corpus["docs"])
@@ -120,7 +120,7 @@ def _current_mb() -> int:
 
 
 def _measure(model_name: str, size: int, cache_dir: str | None) -> dict:
-    from benchmark.models import resolve_model
+    from rewrite_bench.models import resolve_model
 
     docs, queries, sources = _pool_and_queries(size, cache_dir)
     model = resolve_model(model_name).obj
@@ -136,13 +136,13 @@ def _measure(model_name: str, size: int, cache_dir: str | None) -> dict:
 
 def _passage_vectors(n: int, cache_dir: str | None) -> np.ndarray:
     """Real MiniLM embeddings of ``n`` passages (sentence pairs of the pool's originals), cached."""
-    from benchmark.io import resolve_cache_dir
+    from rewrite_bench.io import resolve_cache_dir
 
     path = resolve_cache_dir(cache_dir) / "scale" / f"minilm-passages-{n}.npy"
     if path.is_file():
         return np.load(path)
-    from benchmark.embeddings import embed
-    from benchmark.text import split_paragraphs, split_sentences
+    from rewrite_bench.embeddings import embed
+    from rewrite_bench.text import split_paragraphs, split_sentences
 
     docs = _corpus(cache_dir)["docs"]
     sentences = [s for text in docs for p in split_paragraphs(text) for s in split_sentences(p)]
@@ -172,7 +172,7 @@ def _perturbed(real: np.ndarray, count: int, seed: int, chunk: int = 100_000) ->
 
 
 def _measure_dense(size: int, kind: str, passages: int, cache_dir: str | None) -> dict:
-    from benchmark.vector_index import IndexOptions, VectorIndex
+    from rewrite_bench.vector_index import IndexOptions, VectorIndex
 
     real = _passage_vectors(passages, cache_dir)
     pool = np.vstack([real[:size], _perturbed(real, max(0, size - len(real)), seed=1)])

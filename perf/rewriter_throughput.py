@@ -22,10 +22,10 @@ def main() -> int:
     parser.add_argument("--cache-dir", default=None, help="translation cache (default: none, so timings are cold)")
     args = parser.parse_args()
 
-    from benchmark.build import DEFAULT_PLAN
-    from benchmark.corpus import load_originals
-    from benchmark.rewriting import _donors, make_rewriter, rewrite_seed
-    from benchmark.text import length_ratio, ngram_containment, word_change_rate
+    from rewrite_bench.build import DEFAULT_PLAN
+    from rewrite_bench.corpus import load_originals
+    from rewrite_bench.rewriting import _donors, make_rewriter, rewrite_seed
+    from rewrite_bench.text import length_ratio, ngram_containment, word_change_rate
 
     originals = load_originals()
     sample = ([o for o in originals if o.domain == "news"][: args.n // 2]

@@ -63,7 +63,7 @@ def _anon_kb(pid: int) -> int | None:
 def _timed_eval(source: Path, out: Path, cache: Path) -> tuple[float, int, int | None, dict]:
     """Wall seconds, peak RSS (KB), peak anonymous RSS (KB) and the results' runtime_s of one eval."""
     env = dict(os.environ, TQDM_DISABLE="1", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    argv = [sys.executable, "-m", "benchmark.cli", "eval", "--model", "tfidf", "--task", "pair",
+    argv = [sys.executable, "-m", "rewrite_bench.cli", "eval", "--model", "tfidf", "--task", "pair",
             "--data", str(source), "--no-cache", "--output-dir", str(out), "--cache-dir", str(cache)]
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty child never blocks
         t0 = time.perf_counter()
@@ -92,9 +92,9 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")
 
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
-    from benchmark.userdata import load_user_data
+    from rewrite_bench.build import BuildConfig, load_or_build
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.userdata import load_user_data
 
     data = load_or_build(resolve_cache_dir(None), BuildConfig())
     print("| pairs | file (MB) | load, cold (s) | load, cached (s) | eval wall (s) | fit (s) | scoring (s) "

@@ -35,8 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from benchmark.text import split_paragraphs, split_sentences, words
-from benchmark.types import BenchError, RewriteError
+from rewrite_bench.text import split_paragraphs, split_sentences, words
+from rewrite_bench.types import BenchError, RewriteError
 
 __all__ = ["BackTranslatePT", "BackTranslateES", "TranslationCache"]
 
@@ -126,7 +126,7 @@ class TranslationCache:
         return None
 
     def _quarantine(self, reason: str) -> None:
-        from benchmark.io import set_aside
+        from rewrite_bench.io import set_aside
 
         aside = self.path.with_name(self.path.name + ".corrupt")
         warnings.warn(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Mapping, Sequence
 
-from benchmark.types import STRENGTHS, BenchError, Rewriter, RewriteError
+from rewrite_bench.types import STRENGTHS, BenchError, Rewriter, RewriteError
 
 __all__ = ["Chain"]
 

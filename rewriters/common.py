@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from benchmark.types import BenchError
+from rewrite_bench.types import BenchError
 
 __all__ = ["rate_param", "replace_spans"]
 

@@ -16,8 +16,8 @@ import random
 import re
 from typing import Mapping
 
-from benchmark.types import RewriteError
-from rewriters.common import rate_param
+from rewrite_bench.types import RewriteError
+from rewrite_bench.rewriters.common import rate_param
 
 __all__ = ["Evasion", "HOMOGLYPHS", "ZERO_WIDTH", "ODD_SPACES", "reveal"]
 

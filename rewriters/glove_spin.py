@@ -41,8 +41,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from benchmark.types import BenchError
-from rewriters.substitution import SPIN_STRENGTHS, STOPWORDS, eligible_spans, replace_rate, substitute
+from rewrite_bench.types import BenchError
+from rewrite_bench.rewriters.substitution import SPIN_STRENGTHS, STOPWORDS, eligible_spans, replace_rate, substitute
 
 __all__ = ["GloveSpin", "neighbours"]
 

@@ -29,8 +29,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Mapping
 
-from benchmark.text import normalize_for_dedup, split_paragraphs
-from benchmark.types import BenchError, RewriteError
+from rewrite_bench.text import normalize_for_dedup, split_paragraphs
+from rewrite_bench.types import BenchError, RewriteError
 
 __all__ = ["DEFAULT_PROMPT", "INSTRUCTIONS", "BACKENDS", "LLMParaphrase", "render_prompt"]
 
@@ -204,7 +204,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def _hub_offline() -> bool:
-    from benchmark.io import hub_offline
+    from rewrite_bench.io import hub_offline
 
     if hub_offline():
         return True

@@ -27,8 +27,8 @@ import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from benchmark.types import BenchError
-from rewriters.substitution import (
+from rewrite_bench.types import BenchError
+from rewrite_bench.rewriters.substitution import (
     SPIN_STRENGTHS,
     STOPWORDS,
     eligible_spans,

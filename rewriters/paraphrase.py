@@ -46,12 +46,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from benchmark.text import split_paragraphs, split_sentences, word_ngrams, word_spans, words
-from benchmark.types import RewriteError
-from rewriters.backtranslate import BackTranslatePT, _clean
-from rewriters.common import rate_param, replace_spans
-from rewriters.restructure import Restructure
-from rewriters.substitution import STOPWORDS, case_like, eligible_spans, inflect
+from rewrite_bench.text import split_paragraphs, split_sentences, word_ngrams, word_spans, words
+from rewrite_bench.types import RewriteError
+from rewrite_bench.rewriters.backtranslate import BackTranslatePT, _clean
+from rewrite_bench.rewriters.common import rate_param, replace_spans
+from rewrite_bench.rewriters.restructure import Restructure
+from rewrite_bench.rewriters.substitution import STOPWORDS, case_like, eligible_spans, inflect
 
 __all__ = ["Paraphrase", "pos_synonyms", "word_fit"]
 
@@ -102,9 +102,9 @@ def pos_synonyms(lemma: str, pos: str, form: str | None) -> tuple[str, ...]:
     """Up to ``_SENSE_OPTIONS`` WordNet synonyms of ``lemma`` as a ``pos``, inflected to ``form``.
 
     Irregular inflections of multiword or unusual synonyms are as good as the shared
-    regular inflector makes them (``rewriters.substitution.inflect``).
+    regular inflector makes them (``rewrite_bench.rewriters.substitution.inflect``).
     """
-    from rewriters.wordnet_spin import wordnet_synonyms
+    from rewrite_bench.rewriters.wordnet_spin import wordnet_synonyms
 
     found = []
     for synonym in wordnet_synonyms()[pos].get(lemma, ())[: _SENSE_OPTIONS * 2]:
@@ -122,7 +122,7 @@ def word_fit(word: str, replacement: str) -> float:
     A synonym of the wrong sense ("bank" -> "depository financial institution" is fine,
     "bank" -> "cant" is not) sits far from the word in a space learned from running text.
     """
-    from rewriters.glove_spin import _glove
+    from rewrite_bench.rewriters.glove_spin import _glove
 
     glove = _glove()
     vectors = []
@@ -184,7 +184,7 @@ class Paraphrase:
         sources = [s for para in paragraphs for s in para]
         if not any(words(s) for s in sources):
             raise RewriteError(f"{self.name}: the text has no sentence with words")
-        from benchmark.embeddings import embed
+        from rewrite_bench.embeddings import embed
 
         anchors, candidates, kept = self._round_trips(text, sources)
         rephrased = self._translate(sources, candidates, kept, share, rng)
@@ -215,7 +215,7 @@ class Paraphrase:
         cached = self._prepared.get(text)
         if cached is not None:
             return cached
-        from benchmark.embeddings import embed
+        from rewrite_bench.embeddings import embed
 
         slots = [i for i, s in enumerate(sources) if words(s)]
         raw = self._translator.roundtrip([sources[i] for i in slots])
@@ -253,7 +253,7 @@ class Paraphrase:
         (a phrase rewording, else the synonym closest to its word) is made with probability
         ``rate``. Fewer swaps for the same drop in copied text is what keeps the meaning.
         """
-        from rewriters.glove_spin import _nlp
+        from rewrite_bench.rewriters.glove_spin import _nlp
 
         proposals: list[list[tuple[float, tuple[int, int, str]]]] = []
         for sentence, doc in zip(sentences, _nlp().pipe(sentences)):

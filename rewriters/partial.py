@@ -3,7 +3,7 @@
 Newswire reuse is rarely all-or-nothing: in the METER corpus most derived articles keep some
 blocks of the source (verbatim or reworded) and fill the rest with other material. This
 rewriter keeps a share of the original's sentences, in their order and in a few contiguous
-blocks, optionally spins them with :class:`rewriters.wordnet_spin.WordNetSpin`, and puts
+blocks, optionally spins them with :class:`rewrite_bench.rewriters.wordnet_spin.WordNetSpin`, and puts
 blocks of sentences from a *donor* (another original of the same split, chosen by the
 build) where the dropped sentences were, up to about the original's length.
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import random
 from typing import Mapping
 
-from benchmark.text import split_paragraphs, split_sentences, words
-from benchmark.types import BenchError, RewriteError
+from rewrite_bench.text import split_paragraphs, split_sentences, words
+from rewrite_bench.types import BenchError, RewriteError
 
 __all__ = ["Partial", "MIN_SENTENCES"]
 
@@ -155,7 +155,7 @@ class Partial:
 
         A kept part without any replaceable word stays verbatim.
         """
-        from rewriters.wordnet_spin import WordNetSpin
+        from rewrite_bench.rewriters.wordnet_spin import WordNetSpin
 
         kept = [i for i, chunk in enumerate(chunks) if chunk[2]]
         try:

@@ -20,9 +20,9 @@ import random
 import re
 from typing import Mapping
 
-from benchmark.text import split_paragraphs, split_sentences, word_change_rate
-from benchmark.types import RewriteError
-from rewriters.common import rate_param
+from rewrite_bench.text import split_paragraphs, split_sentences, word_change_rate
+from rewrite_bench.types import RewriteError
+from rewrite_bench.rewriters.common import rate_param
 
 __all__ = ["Restructure"]
 

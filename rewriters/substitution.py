@@ -14,9 +14,9 @@ import random
 import re
 from typing import Callable, Mapping, Sequence
 
-from benchmark.text import split_paragraphs, split_sentences
-from benchmark.types import RewriteError
-from rewriters.common import rate_param, replace_spans
+from rewrite_bench.text import split_paragraphs, split_sentences
+from rewrite_bench.types import RewriteError
+from rewrite_bench.rewriters.common import rate_param, replace_spans
 
 __all__ = [
     "STOPWORDS",

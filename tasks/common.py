@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Sequence
 
-from benchmark.io import hash_rank  # re-exported: the tasks' seeded orders
-from benchmark.types import SPLITS, Original, Rewrite
+from rewrite_bench.io import hash_rank  # re-exported: the tasks' seeded orders
+from rewrite_bench.types import SPLITS, Original, Rewrite
 
 __all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split"]
 

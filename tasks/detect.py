@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from benchmark.metrics import SliceSpec
-from benchmark.types import Original, Rewrite, Task, TaskMetadata
-from tasks.common import hash_rank, items_per_split, pick_in_turn
-from tasks.pair import length_bucket
+from rewrite_bench.metrics import SliceSpec
+from rewrite_bench.types import Original, Rewrite, Task, TaskMetadata
+from rewrite_bench.tasks.common import hash_rank, items_per_split, pick_in_turn
+from rewrite_bench.tasks.pair import length_bucket
 
 __all__ = ["TASK", "METADATA", "build_detect_items"]
 

@@ -25,11 +25,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from benchmark.metrics import SliceSpec
-from benchmark.realism import in_region
-from benchmark.text import words
-from benchmark.types import Original, Rewrite, Task, TaskMetadata
-from tasks.common import items_per_split
+from rewrite_bench.metrics import SliceSpec
+from rewrite_bench.realism import in_region
+from rewrite_bench.text import words
+from rewrite_bench.types import Original, Rewrite, Task, TaskMetadata
+from rewrite_bench.tasks.common import items_per_split
 
 __all__ = ["TASK", "METADATA", "build_pair_items", "length_bucket", "nearest_neighbours"]
 

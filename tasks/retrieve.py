@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from benchmark.metrics import SliceSpec
-from benchmark.shapes import POOL  # the part of the task's data that holds the documents to search
-from benchmark.types import SPLITS, Original, Rewrite, Task, TaskMetadata
-from tasks.common import hash_rank, originals_by_split, pick_in_turn, rewrites_by_source
-from tasks.pair import length_bucket
+from rewrite_bench.metrics import SliceSpec
+from rewrite_bench.shapes import POOL  # the part of the task's data that holds the documents to search
+from rewrite_bench.types import SPLITS, Original, Rewrite, Task, TaskMetadata
+from rewrite_bench.tasks.common import hash_rank, originals_by_split, pick_in_turn, rewrites_by_source
+from rewrite_bench.tasks.pair import length_bucket
 
 __all__ = ["TASK", "METADATA", "POOL", "build_retrieve_items", "REWRITES_PER_ORIGINAL", "HELD_OUT_SHARE"]
 

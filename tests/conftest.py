@@ -21,6 +21,6 @@ def small_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_data(small_cache: Path):
-    from benchmark.build import BuildConfig, load_or_build
+    from rewrite_bench.build import BuildConfig, load_or_build
 
     return load_or_build(small_cache, BuildConfig(max_originals=SMALL), progress=False)

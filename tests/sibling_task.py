@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmark.metrics import SliceSpec
-from benchmark.types import Original, Rewrite, Task, TaskMetadata
-from tasks.common import items_per_split
+from rewrite_bench.metrics import SliceSpec
+from rewrite_bench.types import Original, Rewrite, Task, TaskMetadata
+from rewrite_bench.tasks.common import items_per_split
 
 METADATA = TaskMetadata(
     name="sibling",

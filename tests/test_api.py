@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from benchmark.api import evaluate, load_task
-from benchmark.schema import Result
-from benchmark.types import BenchError
+from rewrite_bench.api import evaluate, load_task
+from rewrite_bench.schema import Result
+from rewrite_bench.types import BenchError
 from conftest import SMALL
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from baselines.lexical import CharTfidfCosine, ShingleJaccard, TfidfCosine
-from baselines.random import RandomScorer, hash_uniform
+from rewrite_bench.baselines.lexical import CharTfidfCosine, ShingleJaccard, TfidfCosine
+from rewrite_bench.baselines.random import RandomScorer, hash_uniform
 
 SOURCE = "The council approved the new budget for public schools on Tuesday evening."
 SPUN = "The council sanctioned the novel budget for public schools on Tuesday evening."

@@ -4,15 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.fingerprint import MinHashJaccard
-from baselines.learned import FEATURES, LearnedCombination
-from baselines.lexical import ShingleJaccard
-from baselines.neural import MiniLMAlignment, MiniLMCosine, text_sentences
-from benchmark.models import resolve_model
-from benchmark.registry import MODELS
-from benchmark.runner import evaluate_task, score_dataset
-from tasks.detect import METADATA as DETECT
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.baselines.fingerprint import MinHashJaccard
+from rewrite_bench.baselines.learned import FEATURES, LearnedCombination
+from rewrite_bench.baselines.lexical import ShingleJaccard
+from rewrite_bench.baselines.neural import MiniLMAlignment, MiniLMCosine, text_sentences
+from rewrite_bench.models import resolve_model
+from rewrite_bench.registry import MODELS
+from rewrite_bench.runner import evaluate_task, score_dataset
+from rewrite_bench.tasks.detect import METADATA as DETECT
+from rewrite_bench.tasks.pair import METADATA as PAIR
 from tests.test_rewriters import ENCYCLOPEDIA, NEWS_1, NEWS_2
 
 #: Baselines whose scores agree to 1e-6 (not bit for bit) at any batching.

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.build import DEFAULT_PLAN, BuildConfig, load_or_build, verify
-from benchmark.rewriting import PlanEntry
-from benchmark.types import SPLITS
+from rewrite_bench.build import DEFAULT_PLAN, BuildConfig, load_or_build, verify
+from rewrite_bench.rewriting import PlanEntry
+from rewrite_bench.types import SPLITS
 from conftest import SMALL
 
 #: A plan of two fast rewriters, for the tests that build several times.
@@ -46,7 +46,7 @@ def test_small_build_contents(small_data):
 
 
 def test_second_load_reuses_the_cache(small_cache, small_data, monkeypatch):
-    import benchmark.build as build
+    import rewrite_bench.build as build
 
     monkeypatch.setattr(build, "_build", lambda *a, **k: pytest.fail("rebuilt an intact cache"))
     again = load_or_build(small_cache, BuildConfig(max_originals=SMALL), progress=False)
@@ -74,12 +74,12 @@ def test_rebuild_is_identical_and_corruption_is_detected(tmp_path, capsys):
 
 
 def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
-    import benchmark.card
+    import rewrite_bench.card
 
     def explode(*args, **kwargs):  # fails after the datasets were written to the scratch dir
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(benchmark.card, "render_card", explode)
+    monkeypatch.setattr(rewrite_bench.card, "render_card", explode)
     with pytest.raises(RuntimeError, match="boom"):
         load_or_build(tmp_path, LIGHT, progress=False)
     # Only the (empty, released) build lock stays: it is reused by the next build of this key.
@@ -88,7 +88,7 @@ def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_different_config_different_key(tmp_path):
-    from benchmark.build import config_key, describe_config
+    from rewrite_bench.build import config_key, describe_config
 
     assert config_key(describe_config(BuildConfig())) != config_key(describe_config(BuildConfig(max_originals=2)))
     assert config_key(describe_config(BuildConfig())) == config_key(describe_config(BuildConfig()))
@@ -102,8 +102,8 @@ def test_user_rewriters_join_the_plan_as_unseen():
 
 def test_a_task_fingerprint_covers_exactly_its_own_rows(small_data):
     """Adding another task to the build must leave the pair task's fingerprint (and results) valid."""
-    from benchmark.build import fingerprint_rows
-    from tasks.pair import METADATA
+    from rewrite_bench.build import fingerprint_rows
+    from rewrite_bench.tasks.pair import METADATA
 
     splits = small_data.task("pair")
     rows = (row for split in SPLITS for row in splits[split])
@@ -111,7 +111,7 @@ def test_a_task_fingerprint_covers_exactly_its_own_rows(small_data):
 
 
 def _lock_path(cache: Path, config: BuildConfig) -> Path:
-    from benchmark.build import config_key, describe_config
+    from rewrite_bench.build import config_key, describe_config
 
     return cache / "data" / f"{config_key(describe_config(config))}.lock"
 
@@ -123,7 +123,7 @@ def test_a_second_builder_waits_for_the_first_and_says_who_holds_the_lock(tmp_pa
 
     lock = _lock_path(tmp_path, LIGHT)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from benchmark.build import build_lock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from rewrite_bench.build import build_lock\n"
                                f"with build_lock(Path({str(lock)!r})):\n    print('held', flush=True); time.sleep(3)"],
         stdout=subprocess.PIPE)
     try:
@@ -148,8 +148,8 @@ def test_a_build_killed_midway_leaves_nothing_and_the_next_run_builds_cleanly(tm
     lock = _lock_path(tmp_path, LIGHT)
     builder = subprocess.Popen(
         [sys.executable, "-c", "from pathlib import Path\n"
-                               "from benchmark.build import BuildConfig, load_or_build\n"
-                               "from benchmark.rewriting import PlanEntry\n"
+                               "from rewrite_bench.build import BuildConfig, load_or_build\n"
+                               "from rewrite_bench.rewriting import PlanEntry\n"
                                "light = BuildConfig(max_originals=2, base_plan=(PlanEntry('wordnet-spin', True), "
                                "PlanEntry('evasion', False)))\n"
                                "assert light == LIGHT_REPR\n".replace("LIGHT_REPR", repr(LIGHT)) +

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from benchmark.cli import main
+from rewrite_bench.cli import main
 from conftest import SMALL
 
 
@@ -25,7 +25,7 @@ def run(small_cache, small_data, tmp_path, capsys):
 
 def test_help_is_light():
     # `bench --help` must not import the heavy libraries.
-    code = ("import sys, benchmark.cli as c\n"
+    code = ("import sys, rewrite_bench.cli as c\n"
             "try: c.main(['--help'])\nexcept SystemExit: pass\n"
             "heavy = [m for m in ('datasets', 'torch', 'transformers', 'sklearn', 'evaluate') if m in sys.modules]\n"
             "assert not heavy, heavy")

@@ -1,4 +1,4 @@
-"""Tests for benchmark.corpus: the real originals (the load is fast) and its pure helpers."""
+"""Tests for rewrite_bench.corpus: the real originals (the load is fast) and its pure helpers."""
 from __future__ import annotations
 
 import importlib.util
@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from benchmark import corpus
-from benchmark.corpus import (
+from rewrite_bench import corpus
+from rewrite_bench.corpus import (
     MAX_PASSAGE_WORDS,
     MIN_PASSAGE_WORDS,
     MIN_WORDS_NEWS,
@@ -20,8 +20,8 @@ from benchmark.corpus import (
     load_originals_with_stats,
     split_counts,
 )
-from benchmark.text import normalize_for_dedup, split_paragraphs, words
-from benchmark.types import SPLITS, BenchError, Original
+from rewrite_bench.text import normalize_for_dedup, split_paragraphs, words
+from rewrite_bench.types import SPLITS, BenchError, Original
 
 ID_PATTERN = re.compile(r"^(?:news-bg-\d{4}|news-lee-\d{4}|wiki-\d{6}-\d{2})$")
 RESIDUE = ("[[", "]]", "{{", "}}", "|}", "{|", "<ref", "</", "==", "'''", "thumb|", "Category:", "http")

@@ -6,14 +6,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from benchmark.metrics import retrieval_metrics, retrieval_slice_metrics
-from benchmark.models import LoadedModel, resolve_model
-from benchmark.retrieval import RERANK_DEPTH, evaluate_retrieval, validate_hits
-from benchmark.runner import ModelError, evaluate_task
-from tasks.detect import METADATA as DETECT
-from tasks.pair import METADATA as PAIR
-from tasks.retrieve import METADATA as RETRIEVE
-from tasks.retrieve import POOL, REWRITES_PER_ORIGINAL
+from rewrite_bench.metrics import retrieval_metrics, retrieval_slice_metrics
+from rewrite_bench.models import LoadedModel, resolve_model
+from rewrite_bench.retrieval import RERANK_DEPTH, evaluate_retrieval, validate_hits
+from rewrite_bench.runner import ModelError, evaluate_task
+from rewrite_bench.tasks.detect import METADATA as DETECT
+from rewrite_bench.tasks.pair import METADATA as PAIR
+from rewrite_bench.tasks.retrieve import METADATA as RETRIEVE
+from rewrite_bench.tasks.retrieve import POOL, REWRITES_PER_ORIGINAL
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_tasks_a_model_supports_follow_its_methods_and_arity(tmp_path):
 # --- detect baselines ------------------------------------------------------------------------------
 
 def test_word_rarity_scores_rarer_wording_higher():
-    from baselines.style import WordRarity
+    from rewrite_bench.baselines.style import WordRarity
 
     plain = "The man said the car was in the street near the house."
     spun = "The gentleman asserted the automobile was in the thoroughfare adjacent the domicile."
@@ -190,7 +190,7 @@ def test_detect_baselines_run_through_the_harness(small_data, name):
 
 
 def test_minilm_classifier_fits_on_train_embeddings(small_data, detect):
-    from baselines.style import MiniLMClassifier
+    from rewrite_bench.baselines.style import MiniLMClassifier
 
     model = MiniLMClassifier()
     model.fit_on_train("detect", detect["train"])

@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.neural import MiniLMAlignment, MiniLMCosine
-from benchmark import embeddings
-from benchmark.embeddings import THREADS_ENV, default_threads, embed
-from benchmark.models import resolve_model
-from benchmark.runner import score_dataset
-from benchmark.types import BenchError
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.baselines.neural import MiniLMAlignment, MiniLMCosine
+from rewrite_bench import embeddings
+from rewrite_bench.embeddings import THREADS_ENV, default_threads, embed
+from rewrite_bench.models import resolve_model
+from rewrite_bench.runner import score_dataset
+from rewrite_bench.types import BenchError
+from rewrite_bench.tasks.pair import METADATA as PAIR
 from tests.test_rewriters import ENCYCLOPEDIA, NEWS_1, NEWS_2
 
 SPUN = NEWS_1.replace("unchanged", "steady").replace("economy", "market")
@@ -85,7 +85,7 @@ def test_threads_default_to_the_cpus_other_processes_leave_idle_and_can_be_overr
 def test_harness_shows_a_preparing_model_its_items_ahead(monkeypatch):
     from datasets import Dataset
 
-    from benchmark import runner
+    from rewrite_bench import runner
 
     class Recorder:
         def __init__(self):

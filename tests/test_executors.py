@@ -12,13 +12,13 @@ import textwrap
 import numpy as np
 import pytest
 
-from benchmark.build import BuildConfig, load_or_build
-from benchmark.executors import LocalExecutor, RayExecutor, current_executor, parse_executor, use_executor
-from benchmark.models import resolve_model
-from benchmark.rewriting import PlanEntry, make_rewrites
-from benchmark.runner import ModelError, evaluate_task
-from benchmark.types import BenchError, Original
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.build import BuildConfig, load_or_build
+from rewrite_bench.executors import LocalExecutor, RayExecutor, current_executor, parse_executor, use_executor
+from rewrite_bench.models import resolve_model
+from rewrite_bench.rewriting import PlanEntry, make_rewrites
+from rewrite_bench.runner import ModelError, evaluate_task
+from rewrite_bench.types import BenchError, Original
+from rewrite_bench.tasks.pair import METADATA as PAIR
 from tests.test_rewriting import PARAGRAPH, USER_REWRITERS
 
 #: Two fast rewriters on two originals per split and domain (as in test_prebuilt): builds in seconds.
@@ -65,7 +65,7 @@ def test_ray_not_installed_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     with pytest.raises(BenchError, match=r'--executor ray needs Ray.*pip install -e "\.\[ray\]"'):
         parse_executor("ray")
-    from benchmark.cli import main
+    from rewrite_bench.cli import main
 
     assert main(["eval", "--model", "tfidf", "--executor", "ray"]) == 2
 
@@ -183,7 +183,7 @@ def test_a_killed_ray_run_resumes_from_the_cache(ray_here, ray_build, tmp_path):
 
 
 def test_bench_eval_on_ray_prints_the_local_scores(ray_here, small_data, small_cache, tmp_path):
-    from benchmark.cli import main
+    from rewrite_bench.cli import main
 
     common = ["eval", "--model", "tfidf", "--task", "pair", "--limit", "500", "--no-cache", "--no-report",
               "--cache-dir", str(small_cache), "--max-originals", str(small_data.info["config"]["max_originals"])]

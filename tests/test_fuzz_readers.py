@@ -1,6 +1,6 @@
-"""Property-based tests of the readers of user files: ``--data`` sources (``benchmark.userdata``),
-``--model predictions:FILE.jsonl`` (``benchmark.models.PredictionsFile``) and a results record's
-predictions file (``benchmark.results.read_predictions``).
+"""Property-based tests of the readers of user files: ``--data`` sources (``rewrite_bench.userdata``),
+``--model predictions:FILE.jsonl`` (``rewrite_bench.models.PredictionsFile``) and a results record's
+predictions file (``rewrite_bench.results.read_predictions``).
 
 Random bytes, odd encodings, NUL bytes, huge fields and malformed rows go in; what comes out
 must be a correct result or a :class:`BenchError` that names the file (the CLI prints it
@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmark.models import PredictionsFile
-from benchmark.results import read_predictions
-from benchmark.types import BenchError
-from benchmark.userdata import derived_id, load_user_data, parse_columns
+from rewrite_bench.models import PredictionsFile
+from rewrite_bench.results import read_predictions
+from rewrite_bench.types import BenchError
+from rewrite_bench.userdata import derived_id, load_user_data, parse_columns
 
 FAST = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

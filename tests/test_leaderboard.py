@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmark.leaderboard import render_leaderboard
-from benchmark.results import load_results
+from rewrite_bench.leaderboard import render_leaderboard
+from rewrite_bench.results import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,9 +26,9 @@ def _record(name: str, auroc: float, fingerprint: str = "f1", **extra) -> dict:
 def test_committed_leaderboard_is_up_to_date():
     """leaderboard.md and its figures (results/figures/*.png, byte for byte) are what `bench leaderboard`
     makes now; the figures read the default build's labels (built on first use, under a minute)."""
-    from benchmark.build import BuildConfig, load_or_build
-    from benchmark.io import resolve_cache_dir
-    from benchmark.report import render_leaderboard_with_figures
+    from rewrite_bench.build import BuildConfig, load_or_build
+    from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.report import render_leaderboard_with_figures
 
     data = load_or_build(resolve_cache_dir(None), BuildConfig(), progress=False)
     figures = ROOT / "results" / "figures"
@@ -54,8 +54,8 @@ NOT_YET_RERUN: frozenset[tuple[str, str]] = frozenset()
 
 
 def test_committed_results_cover_every_baseline_on_every_task_it_supports():
-    from benchmark.models import resolve_model
-    from benchmark.registry import MODELS, TASKS, load_target
+    from rewrite_bench.models import resolve_model
+    from rewrite_bench.registry import MODELS, TASKS, load_target
 
     records = load_results(ROOT / "results")
     done = {(r["model"]["name"], r["task"]["name"]) for r in records if not r["limited"] and r["task"]["split"] == "test"

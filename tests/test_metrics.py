@@ -1,4 +1,4 @@
-"""Tests of benchmark.metrics and its Hugging Face ``evaluate`` wrapper.
+"""Tests of rewrite_bench.metrics and its Hugging Face ``evaluate`` wrapper.
 
 Expected values are worked out by hand in the comments; "pos > neg" pairs are counted for
 AUROC (Mann-Whitney, ties one half).
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.metrics import (
+from rewrite_bench.metrics import (
     SliceSpec,
     Thresholds,
     accuracy_at,
@@ -212,7 +212,7 @@ def test_bootstrap_contains_estimate_is_seeded_and_narrows():
 
 
 def test_bootstrap_does_not_depend_on_batching(monkeypatch):
-    import benchmark.metrics as metrics
+    import rewrite_bench.metrics as metrics
 
     scores, labels = _random_data(100, seed=5)
     whole = bootstrap_auroc_ci(scores, labels, n_resamples=50)

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.models import resolve_model
-from benchmark.runner import evaluate_task, score_dataset
-from benchmark.types import BenchError
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.models import resolve_model
+from rewrite_bench.runner import evaluate_task, score_dataset
+from rewrite_bench.types import BenchError
+from rewrite_bench.tasks.pair import METADATA as PAIR
 from tests.test_rewriters import ENCYCLOPEDIA, NEWS_1, NEWS_2
 from tests.tiny_models import MAX_LENGTH, write_cross_encoder, write_encoder
 
@@ -163,7 +163,7 @@ def test_directory_models_are_batch_size_invariant(tiny_dirs, splits, kind):
 
 
 def test_minilm_hub_id_is_served_offline_from_the_installed_weights():
-    from baselines.neural import MiniLMCosine, minilm_path
+    from rewrite_bench.baselines.neural import MiniLMCosine, minilm_path
 
     model = resolve_model("sentence-transformers/all-MiniLM-L6-v2")
     assert model.origin["kind"] == "bi-encoder" and model.origin["path"] == minilm_path()

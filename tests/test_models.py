@@ -5,9 +5,9 @@ import textwrap
 
 import pytest
 
-from benchmark.models import model_slug, parse_model_args, resolve_model
-from benchmark.types import BenchError
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.models import model_slug, parse_model_args, resolve_model
+from rewrite_bench.types import BenchError
+from rewrite_bench.tasks.pair import METADATA as PAIR
 
 USER_MODULE = """
 class Scorer:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from benchmark.types import Original, Rewrite
-from tasks.pair import build_pair_items, length_bucket, nearest_neighbours
+from rewrite_bench.types import Original, Rewrite
+from rewrite_bench.tasks.pair import build_pair_items, length_bucket, nearest_neighbours
 
 TOPICS = {
     "fire": "bushfire firefighters blaze homes evacuated winds crews burning",

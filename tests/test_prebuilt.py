@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.build import (
+from rewrite_bench.build import (
     BuildConfig,
     describe_config,
     export_prebuilt,
@@ -15,10 +15,10 @@ from benchmark.build import (
     rewrites_key,
     verify_against_prebuilt,
 )
-from benchmark.cli import main
-from benchmark.prebuilt import PREBUILT_DIR, find_prebuilt, write_prebuilt
-from benchmark.rewriting import PlanEntry
-from benchmark.types import BenchError, Rewrite
+from rewrite_bench.cli import main
+from rewrite_bench.prebuilt import PREBUILT_DIR, find_prebuilt, write_prebuilt
+from rewrite_bench.rewriting import PlanEntry
+from rewrite_bench.types import BenchError, Rewrite
 
 #: Two fast rewriters on two originals per split and domain: builds in seconds.
 LIGHT = BuildConfig(max_originals=2, base_plan=(PlanEntry("wordnet-spin", True), PlanEntry("evasion", False)))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.realism import (
+from rewrite_bench.realism import (
     REAL_SPINNER_PERCENTILES,
     REAL_SPINNER_REGION,
     RealismPoint,
@@ -13,7 +13,7 @@ from benchmark.realism import (
     plot_realism_map,
     realism_rows,
 )
-from benchmark.text import length_ratio, ngram_containment, word_change_rate
+from rewrite_bench.text import length_ratio, ngram_containment, word_change_rate
 
 SOURCE = "the quick brown fox jumps over the lazy dog near the river bank today"
 

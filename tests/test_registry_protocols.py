@@ -1,4 +1,4 @@
-"""Every registered task, baseline and rewriter (``benchmark.registry``) keeps its protocol.
+"""Every registered task, baseline and rewriter (``rewrite_bench.registry``) keeps its protocol.
 
 Iterates over the registries, so a new entry is exercised without a new test: registry names
 match the objects' names, every task builds sorted, labelled items with its inputs and slice
@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 import pytest
 
-from benchmark.models import resolve_model
-from benchmark.registry import MODELS, REWRITERS, TASKS, load_target
-from benchmark.rewriting import make_rewriter
-from benchmark.types import SPLITS, STRENGTHS, BenchError, Original, Rewrite, Rewriter, Task
+from rewrite_bench.models import resolve_model
+from rewrite_bench.registry import MODELS, REWRITERS, TASKS, load_target
+from rewrite_bench.rewriting import make_rewriter
+from rewrite_bench.types import SPLITS, STRENGTHS, BenchError, Original, Rewrite, Rewriter, Task
 from tests.test_rewriters_llm import gpt_dir  # noqa: F401  (fixture: a tiny random GPT-2, no download)
 
 #: Short, so that the translation engines and MiniLM of the slow rewriters take a second or two.

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.report import Items, heatmap_png, recall_at_k_png, roc_png, write_report
+from rewrite_bench.report import Items, heatmap_png, recall_at_k_png, roc_png, write_report
 
 SCRIPT_TEXT = '<script>document.title="pwned"</script> & a spun copy'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -187,9 +187,9 @@ def test_report_in_a_real_browser(site, tmp_path):
 def test_report_on_the_committed_results(tmp_path, capsys):
     """`bench report` on results/ with the default build: every result shown, nothing left out, and (where
     Chromium is installed) every image loads in the browser."""
-    from benchmark.cli import main
-    from benchmark.leaderboard import eligible
-    from benchmark.results import load_results
+    from rewrite_bench.cli import main
+    from rewrite_bench.leaderboard import eligible
+    from rewrite_bench.results import load_results
 
     root = Path(__file__).resolve().parents[1]
     assert main(["report", "--results", str(root / "results"), "--out", str(tmp_path / "site")]) == 0
@@ -214,8 +214,8 @@ def test_report_on_the_committed_results(tmp_path, capsys):
 def test_realism_map_is_the_builds_png(tmp_path):
     from types import SimpleNamespace
 
-    from benchmark.realism import RealismPoint, plot_realism_map
-    from benchmark.report import build_report
+    from rewrite_bench.realism import RealismPoint, plot_realism_map
+    from rewrite_bench.report import build_report
 
     build = tmp_path / "build"
     build.mkdir()

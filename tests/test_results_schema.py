@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.results import load_results, write_result
-from benchmark.schema import SCHEMA_VERSION, Result, migrate, validate_result
-from benchmark.types import BenchError
+from rewrite_bench.results import load_results, write_result
+from rewrite_bench.schema import SCHEMA_VERSION, Result, migrate, validate_result
+from rewrite_bench.types import BenchError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = sorted((ROOT / "results").glob("*/*.json"))

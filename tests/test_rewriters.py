@@ -8,7 +8,7 @@ from statistics import mean
 
 import pytest
 
-from benchmark.text import (
+from rewrite_bench.text import (
     length_ratio,
     ngram_containment,
     split_paragraphs,
@@ -16,11 +16,11 @@ from benchmark.text import (
     word_change_rate,
     words,
 )
-from benchmark.types import STRENGTHS, BenchError, RewriteError
-from rewriters import restructure as restructure_module
-from rewriters import wordnet_spin as spin_module
-from rewriters.restructure import Restructure
-from rewriters.wordnet_spin import WordNetSpin, synonyms
+from rewrite_bench.types import STRENGTHS, BenchError, RewriteError
+from rewrite_bench.rewriters import restructure as restructure_module
+from rewrite_bench.rewriters import wordnet_spin as spin_module
+from rewrite_bench.rewriters.restructure import Restructure
+from rewrite_bench.rewriters.wordnet_spin import WordNetSpin, synonyms
 
 NEWS_1 = """\
 The Reserve Bank of Australia left its cash rate unchanged on Tuesday, saying that the \

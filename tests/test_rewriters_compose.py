@@ -9,8 +9,8 @@ from typing import Mapping
 
 import pytest
 
-from benchmark.corpus import load_news
-from benchmark.text import (
+from rewrite_bench.corpus import load_news
+from rewrite_bench.text import (
     iter_sentences,
     length_ratio,
     ngram_containment,
@@ -18,11 +18,11 @@ from benchmark.text import (
     word_change_rate,
     words,
 )
-from benchmark.types import STRENGTHS, BenchError, Rewriter, RewriteError
-from rewriters.chain import Chain
-from rewriters.partial import Partial
-from rewriters.restructure import Restructure
-from rewriters.wordnet_spin import WordNetSpin
+from rewrite_bench.types import STRENGTHS, BenchError, Rewriter, RewriteError
+from rewrite_bench.rewriters.chain import Chain
+from rewrite_bench.rewriters.partial import Partial
+from rewrite_bench.rewriters.restructure import Restructure
+from rewrite_bench.rewriters.wordnet_spin import WordNetSpin
 
 N_ARTICLES = 16
 

@@ -18,9 +18,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from benchmark.text import split_paragraphs
-from benchmark.types import STRENGTHS, BenchError, RewriteError, Rewriter
-from rewriters.llm import DEFAULT_PROMPT, INSTRUCTIONS, LLMParaphrase, _clean_output, _model_input_text
+from rewrite_bench.text import split_paragraphs
+from rewrite_bench.types import STRENGTHS, BenchError, RewriteError, Rewriter
+from rewrite_bench.rewriters.llm import DEFAULT_PROMPT, INSTRUCTIONS, LLMParaphrase, _clean_output, _model_input_text
 
 TEXT = (
     "Police say a fire that destroyed three homes in the Blue Mountains on Tuesday night was "

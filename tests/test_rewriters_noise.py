@@ -8,7 +8,7 @@ from statistics import mean
 
 import pytest
 
-from benchmark.text import (
+from rewrite_bench.text import (
     length_ratio,
     ngram_containment,
     split_paragraphs,
@@ -16,10 +16,10 @@ from benchmark.text import (
     word_change_rate,
     words,
 )
-from benchmark.types import STRENGTHS, BenchError, RewriteError
-from rewriters import web_noise
-from rewriters.evasion import HOMOGLYPHS, ODD_SPACES, ZERO_WIDTH, Evasion, reveal
-from rewriters.web_noise import BOILERPLATE, WebNoise
+from rewrite_bench.types import STRENGTHS, BenchError, RewriteError
+from rewrite_bench.rewriters import web_noise
+from rewrite_bench.rewriters.evasion import HOMOGLYPHS, ODD_SPACES, ZERO_WIDTH, Evasion, reveal
+from rewrite_bench.rewriters.web_noise import BOILERPLATE, WebNoise
 
 NEWS_1 = """\
 Police in Melbourne have arrested two men over a string of armed robberies at service \

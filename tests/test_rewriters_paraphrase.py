@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.text import ngram_containment, split_paragraphs, word_change_rate
-from benchmark.types import BenchError, Rewriter
-from rewriters.paraphrase import _PHRASE_PATTERN, _PHRASES, Paraphrase, pos_synonyms, word_fit
+from rewrite_bench.text import ngram_containment, split_paragraphs, word_change_rate
+from rewrite_bench.types import BenchError, Rewriter
+from rewrite_bench.rewriters.paraphrase import _PHRASE_PATTERN, _PHRASES, Paraphrase, pos_synonyms, word_fit
 
 TEXTS = (
     "Hundreds of people have been forced to leave their homes as strong winds pushed a huge "
@@ -120,7 +120,7 @@ def test_names_and_numbers_survive(outputs):
 
 
 def test_translation_cache_is_shared_with_backtranslate_pt(tmp_path: Path):
-    from rewriters.backtranslate import BackTranslatePT
+    from rewrite_bench.rewriters.backtranslate import BackTranslatePT
 
     Paraphrase(cache_dir=str(tmp_path)).rewrite(TEXTS[1], Paraphrase.strengths["heavy"], random.Random(1))
     cached = BackTranslatePT(cache_dir=str(tmp_path)).cache

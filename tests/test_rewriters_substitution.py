@@ -8,20 +8,20 @@ from statistics import mean
 
 import pytest
 
-from benchmark.text import (
+from rewrite_bench.text import (
     length_ratio,
     ngram_containment,
     split_paragraphs,
     word_change_rate,
     words,
 )
-from benchmark.types import STRENGTHS, BenchError, Rewriter, RewriteError
-from rewriters import glove_spin as glove_module
-from rewriters import moby_spin as moby_module
-from rewriters.glove_spin import GloveSpin, neighbours
-from rewriters.moby_spin import MobySpin, moby_synonyms
-from rewriters.substitution import case_like, eligible_spans, replace_spans, substitute
-from rewriters.wordnet_spin import WordNetSpin
+from rewrite_bench.types import STRENGTHS, BenchError, Rewriter, RewriteError
+from rewrite_bench.rewriters import glove_spin as glove_module
+from rewrite_bench.rewriters import moby_spin as moby_module
+from rewrite_bench.rewriters.glove_spin import GloveSpin, neighbours
+from rewrite_bench.rewriters.moby_spin import MobySpin, moby_synonyms
+from rewrite_bench.rewriters.substitution import case_like, eligible_spans, replace_spans, substitute
+from rewrite_bench.rewriters.wordnet_spin import WordNetSpin
 
 SEEDS = (0, 1)
 SPINNERS = (MobySpin(), GloveSpin())

@@ -6,15 +6,15 @@ import textwrap
 
 import pytest
 
-from benchmark.rewriting import PlanEntry, make_rewriter, make_rewrites, resolve_plan
-from benchmark.types import BenchError, Original
+from rewrite_bench.rewriting import PlanEntry, make_rewriter, make_rewrites, resolve_plan
+from rewrite_bench.types import BenchError, Original
 
 PARAGRAPH = ("The council met on Tuesday to discuss the budget. Members argued about school funding "
              "for hours. The mayor said a decision would come next week. Residents watched from the gallery.")
 
 USER_REWRITERS = '''
 import random
-from benchmark.types import RewriteError
+from rewrite_bench.types import RewriteError
 
 class Upper:
     name, version = "upper", "1.0"
@@ -111,7 +111,7 @@ def test_bad_specs_are_clear(user_rewriters):
 
 
 def test_donors_come_from_the_same_split_and_domain():
-    from benchmark.rewriting import _donors
+    from rewrite_bench.rewriting import _donors
 
     donors = _donors(_originals(), seed=0)
     assert donors["o1"] == _originals()[3].text  # the only other test news original

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from benchmark.models import LoadedModel, resolve_model
-from benchmark.runner import ModelError, evaluate_task, limit_items, score_dataset
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.models import LoadedModel, resolve_model
+from rewrite_bench.runner import ModelError, evaluate_task, limit_items, score_dataset
+from rewrite_bench.tasks.pair import METADATA as PAIR
 
 
 def _model(func) -> LoadedModel:

@@ -6,11 +6,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from benchmark.cli import main
-from benchmark.models import LoadedModel, resolve_model
-from benchmark.runner import evaluate_task, score_dataset
-from benchmark.score_cache import ScoreCache, item_key
-from tasks.pair import METADATA as PAIR
+from rewrite_bench.cli import main
+from rewrite_bench.models import LoadedModel, resolve_model
+from rewrite_bench.runner import evaluate_task, score_dataset
+from rewrite_bench.score_cache import ScoreCache, item_key
+from rewrite_bench.tasks.pair import METADATA as PAIR
 
 
 class Counting:
@@ -140,10 +140,10 @@ def test_cli_no_cache_writes_no_cache(small_data, small_cache, tmp_path, capsys)
 def test_a_baselines_code_hash_covers_the_baselines_it_imports_and_no_others():
     from pathlib import Path
 
-    import baselines
-    from benchmark.models import _baseline_sources
+    import rewrite_bench.baselines
+    from rewrite_bench.models import _baseline_sources
 
-    root = Path(baselines.__file__).parent
+    root = Path(rewrite_bench.baselines.__file__).parent
     # neural.py encodes through benchmark/embeddings.py, the shared encoding path (its dense
     # search goes through benchmark/vector_index.py, not a baselines module).
     dense = {"neural.py", "embeddings.py"}

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.build import BuildConfig, load_or_build, verify_against_prebuilt
-from benchmark.cli import main
-from benchmark.io import resolve_cache_dir
-from benchmark.results import load_results
+from rewrite_bench.build import BuildConfig, load_or_build, verify_against_prebuilt
+from rewrite_bench.cli import main
+from rewrite_bench.io import resolve_cache_dir
+from rewrite_bench.results import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -7,15 +7,15 @@ import json
 
 import pytest
 
-from benchmark import registry
-from benchmark.cli import main
-from benchmark.leaderboard import render_leaderboard
-from benchmark.metrics import SliceSpec
-from benchmark.registry import Entry
-from benchmark.shapes import SHAPES, shape_of
-from benchmark.types import TaskMetadata
-from tasks.pair import METADATA as PAIR
-from tasks.retrieve import METADATA as RETRIEVE
+from rewrite_bench import registry
+from rewrite_bench.cli import main
+from rewrite_bench.leaderboard import render_leaderboard
+from rewrite_bench.metrics import SliceSpec
+from rewrite_bench.registry import Entry
+from rewrite_bench.shapes import SHAPES, shape_of
+from rewrite_bench.types import TaskMetadata
+from rewrite_bench.tasks.pair import METADATA as PAIR
+from rewrite_bench.tasks.retrieve import METADATA as RETRIEVE
 
 
 def test_every_registered_task_names_a_shape_that_runs_it():
@@ -91,7 +91,7 @@ def test_installed_packages_register_through_entry_points(tmp_path, monkeypatch,
     assert list(found) == ["overlap"] and found["overlap"].target == "plugin_scorers:Overlap"
     assert "plugin-scorers registers the model 'tfidf', which exists already; ignored." in capsys.readouterr().err
     monkeypatch.setitem(registry.MODELS, "overlap", found["overlap"])
-    from benchmark.models import resolve_model
+    from rewrite_bench.models import resolve_model
 
     model = resolve_model("overlap")
     assert model.source == "baseline" and model.supports(PAIR)

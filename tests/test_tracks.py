@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import benchmark
-from benchmark.cli import main
-from benchmark.tracks import REALDATA, TRACKS, clough_decoding, load_track, resolve_tracks, track_fingerprint, track_rows
-from benchmark.types import BenchError
+import rewrite_bench
+from rewrite_bench.cli import main
+from rewrite_bench.tracks import REALDATA, TRACKS, clough_decoding, load_track, resolve_tracks, track_fingerprint, track_rows
+from rewrite_bench.types import BenchError
 
 
 def _counts(track: str, split: str) -> Counter:
@@ -21,7 +21,7 @@ def _counts(track: str, split: str) -> Counter:
 
 
 def test_the_data_is_package_data_with_a_readme_per_source():
-    assert REALDATA.parent == Path(benchmark.__file__).parent
+    assert REALDATA.parent == Path(rewrite_bench.__file__).parent
     for track in TRACKS.values():
         readme = (track.path / "README.md").read_text(encoding="utf-8")
         assert "Citation" in readme and "Licence" in readme and "commit" in readme and track.name in readme
@@ -68,7 +68,7 @@ def test_paws_rows_as_in_sources_md():
 
 
 def test_the_card_section_names_every_track_with_its_licence_and_citation():
-    from benchmark.tracks import card_markdown
+    from rewrite_bench.tracks import card_markdown
 
     card = card_markdown()
     for track in TRACKS.values():
@@ -156,9 +156,9 @@ def test_a_track_never_replaces_results_on_other_data(tmp_path, capsys):
 
 
 def test_committed_results_cover_every_pair_baseline_on_every_track():
-    from benchmark.models import resolve_model
-    from benchmark.registry import MODELS, TASKS, load_target
-    from benchmark.results import load_results
+    from rewrite_bench.models import resolve_model
+    from rewrite_bench.registry import MODELS, TASKS, load_target
+    from rewrite_bench.results import load_results
 
     pair = load_target(TASKS["pair"].target).metadata
     records = load_results(Path(__file__).resolve().parents[1] / "results")

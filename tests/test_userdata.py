@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.cli import main
-from benchmark.io import OFFLINE_VARIABLES
-from benchmark.types import BenchError
-from benchmark.userdata import data_name, load_user_data, parse_columns
+from rewrite_bench.cli import main
+from rewrite_bench.io import OFFLINE_VARIABLES
+from rewrite_bench.types import BenchError
+from rewrite_bench.userdata import data_name, load_user_data, parse_columns
 from conftest import SMALL
 
 FIXTURES = Path(__file__).parent / "data"
@@ -65,7 +65,7 @@ def test_jsonl_pairs_get_stable_content_ids_and_a_fingerprint(tmp_path):
 
 
 def test_a_second_load_reuses_the_converted_file(tmp_path, monkeypatch):
-    import benchmark.userdata as userdata
+    import rewrite_bench.userdata as userdata
 
     source = write_jsonl(tmp_path / "mine.jsonl", PAIRS)
     first = load(source, tmp_path)
@@ -333,7 +333,7 @@ def test_detect_on_own_data_and_a_predictions_file(bench, tmp_path):
     source = tmp_path / "texts.csv"
     source.write_text("body,spun\n" + "".join(f"Text number {i} about the weather.,{i % 2}\n" for i in range(10)))
     scores = tmp_path / "scores.jsonl"
-    from benchmark.userdata import load_user_data as loader
+    from rewrite_bench.userdata import load_user_data as loader
 
     ids = [r["id"] for r in loader(str(source), "detect", cache_dir=tmp_path / "c",
                                    columns={"text": "body", "label": "spun"}).items.to_list()]

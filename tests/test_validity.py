@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from benchmark.leaderboard import render_leaderboard
-from benchmark.metrics import auroc, compute_metrics, tpr_at_fpr
-from benchmark.results import load_results, write_result
-from benchmark.tracks import TRACKS, track_fingerprint, track_rows
-from benchmark.validity import average_ranks, kendall_tau_b, paired_bootstrap, spearman, verdict
+from rewrite_bench.leaderboard import render_leaderboard
+from rewrite_bench.metrics import auroc, compute_metrics, tpr_at_fpr
+from rewrite_bench.results import load_results, write_result
+from rewrite_bench.tracks import TRACKS, track_fingerprint, track_rows
+from rewrite_bench.validity import average_ranks, kendall_tau_b, paired_bootstrap, spearman, verdict
 
 # Fixed inputs with ties on both sides, a reversal and a constant.
 FIXED = [

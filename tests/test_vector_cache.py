@@ -7,11 +7,11 @@ import hashlib
 import numpy as np
 import pytest
 
-from benchmark.models import LoadedModel, resolve_model
-from benchmark.retrieval import CachedVectors, evaluate_retrieval
-from benchmark.score_cache import ScoreCache
-from tasks.retrieve import METADATA as RETRIEVE
-from tasks.retrieve import POOL
+from rewrite_bench.models import LoadedModel, resolve_model
+from rewrite_bench.retrieval import CachedVectors, evaluate_retrieval
+from rewrite_bench.score_cache import ScoreCache
+from rewrite_bench.tasks.retrieve import METADATA as RETRIEVE
+from rewrite_bench.tasks.retrieve import POOL
 
 
 def _vector(text: str) -> np.ndarray:
@@ -129,8 +129,8 @@ class _Direct:
 
 
 def test_re_ranking_is_served_from_the_pair_scorers_cache(small_data, tmp_path):
-    from benchmark.runner import evaluate_task
-    from tasks.pair import METADATA as PAIR
+    from rewrite_bench.runner import evaluate_task
+    from rewrite_bench.tasks.pair import METADATA as PAIR
 
     first = _run(resolve_model("tfidf"), small_data, tmp_path)
     stats = first.result["score_cache"]
@@ -145,7 +145,7 @@ def test_re_ranking_is_served_from_the_pair_scorers_cache(small_data, tmp_path):
 
 
 def test_bench_eval_runs_a_bi_encoder_on_retrieve_through_the_cache(small_cache, small_data, tmp_path, capsys):
-    from benchmark.cli import main
+    from rewrite_bench.cli import main
     from conftest import SMALL
 
     argv = ["eval", "--model", "test_vector_cache:HashedBiEncoder", "--task", "retrieve", "--no-report",

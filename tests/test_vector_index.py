@@ -6,9 +6,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from baselines.retrieval import rank_top_k
-from benchmark.types import BenchError
-from benchmark.vector_index import EXACT_BELOW, IndexOptions, VectorIndex
+from rewrite_bench.baselines.retrieval import rank_top_k
+from rewrite_bench.types import BenchError
+from rewrite_bench.vector_index import EXACT_BELOW, IndexOptions, VectorIndex
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -40,8 +40,8 @@ def test_below_the_threshold_search_is_todays_exact_search_bit_for_bit():
 
 
 def test_minilm_keeps_exact_search_and_an_unchanged_record_on_the_built_in_pool(small_data, monkeypatch):
-    from baselines.neural import MiniLMCosine
-    from tasks.retrieve import POOL
+    from rewrite_bench.baselines.neural import MiniLMCosine
+    from rewrite_bench.tasks.retrieve import POOL
 
     def fake_vectors(texts):  # deterministic unit vectors, no model: the search is what is tested
         rows = [np.frombuffer(hashlib.sha256(t.encode()).digest(), dtype=np.uint8)[:16].astype(np.float64) - 127.5

@@ -14,7 +14,7 @@ MAX_LENGTH = 48
 def _tokenizer():
     from transformers import BertTokenizerFast
 
-    from baselines.neural import minilm_path
+    from rewrite_bench.baselines.neural import minilm_path
 
     return BertTokenizerFast(vocab_file=str(Path(minilm_path()) / "vocab.txt"), model_max_length=MAX_LENGTH)
 

@@ -3,12 +3,12 @@
 Load it offline from the file itself::
 
     import evaluate
-    from benchmark.metrics import evaluate_module_path
+    from rewrite_bench.metrics import evaluate_module_path
     metric = evaluate.load(evaluate_module_path())
     metric.compute(predictions=scores, references=labels, f1_threshold=0.5)
 
-It only adapts :func:`benchmark.metrics.compute_metrics`, so both report the same numbers.
-``evaluate.load`` copies this file into its module cache, so ``benchmark`` is imported when the
+It only adapts :func:`rewrite_bench.metrics.compute_metrics`, so both report the same numbers.
+``evaluate.load`` copies this file into its module cache, so ``rewrite_bench`` is imported when the
 metric runs, not by a top-level import line (evaluate would otherwise try to check it as a
 pip dependency). Keep ``import datasets`` and ``import evaluate`` on separate lines: evaluate's
 dependency scan reads one module name per import line.
@@ -41,7 +41,7 @@ Args:
     predictions (list of float): one finite score per item; higher means positive.
     references (list of int): 0 (not derived) or 1 (derived from a rewrite), one per item.
     f1_threshold (float, optional): items with score >= it are called positive for F1.
-        Choose it on a dev split (benchmark.metrics.best_threshold). F1 is None without it.
+        Choose it on a dev split (rewrite_bench.metrics.best_threshold). F1 is None without it.
     accuracy_threshold (float, optional): the same for accuracy.
     n_resamples (int, default 1000): bootstrap resamples for the AUROC interval; 0 leaves the
         interval out.
@@ -51,24 +51,24 @@ Returns:
     auroc_ci95 ([low, high], when n_resamples > 0), n_positive, n_negative (int).
     With only one class present every score metric is None.
 Examples:
-    >>> metric = evaluate.load(benchmark.metrics.evaluate_module_path())
+    >>> metric = evaluate.load(rewrite_bench.metrics.evaluate_module_path())
     >>> metric.compute(predictions=[0.1, 0.4, 0.35, 0.8], references=[0, 0, 1, 1])["auroc"]
     0.75
 """
 
 
 def _metrics_module() -> ModuleType:
-    """``benchmark.metrics`` from the installed RewriteBench package."""
+    """``rewrite_bench.metrics`` from the installed RewriteBench package."""
     try:
-        from benchmark import metrics
+        from rewrite_bench import metrics
     except ImportError:
-        raise ImportError("the rewrite_detection metric needs the RewriteBench package 'benchmark': "
+        raise ImportError("the rewrite_detection metric needs the RewriteBench package 'rewrite_bench': "
                           "install it with `pip install -e <repository>`") from None
     return metrics
 
 
 class RewriteDetection(evaluate.Metric):
-    """RewriteBench detection metrics (see ``benchmark.metrics.compute_metrics``)."""
+    """RewriteBench detection metrics (see ``rewrite_bench.metrics.compute_metrics``)."""
 
     def _info(self) -> evaluate.MetricInfo:
         return evaluate.MetricInfo(
