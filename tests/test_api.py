@@ -47,3 +47,33 @@ def test_bad_arguments_name_what_to_fix(small_cache, small_data):
         evaluate("bm25", task="pair", cache_dir=small_cache, max_originals=SMALL)
     with pytest.raises(BenchError, match="split 'validation' does not exist for task 'pair'"):
         load_task("pair", "validation", cache_dir=small_cache, max_originals=SMALL)
+
+
+def test_the_package_offers_the_api_and_importing_it_loads_no_heavy_library():
+    import subprocess
+    import sys
+
+    probe = ("import sys, rewrite_bench, rewrite_bench.api as api; "
+             "assert (rewrite_bench.evaluate, rewrite_bench.load_task) == (api.evaluate, api.load_task); "
+             "print(sorted(m for m in ('torch', 'datasets', 'sklearn', 'transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_no_module_imports_a_folder_name_as_a_top_level_package():
+    # Installed, the folders are rewrite_bench and its subpackages; `import tasks` or
+    # `from benchmark.io import ...` would only work from the repository root, and would load
+    # a second copy of a module (two registries, two BenchError classes) when it did.
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    folders = ("benchmark", "tasks", "baselines", "rewriters")
+    found = []
+    for path in sorted(p for folder in (*folders, "tests", "perf") for p in (root / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            found += [f"{path.relative_to(root)}:{node.lineno} {name}" for name in names if name.split(".")[0] in folders]
+    assert found == []
