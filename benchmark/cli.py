@@ -264,54 +264,34 @@ def _where(result: Mapping[str, Any]) -> str:
     return f"data {data['name']}" if data.get("kind") == "user" else str(result["task"]["split"])
 
 
-def _is_retrieval(result: Mapping[str, Any]) -> bool:
-    """Whether the result is of a ranked task (its summary shows ranks, pool and method)."""
-    from rewrite_bench.shapes import shape_of, task_of_record
-
-    return shape_of(task_of_record(result)).has_ranks
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def _summary_table(results: Sequence[Mapping[str, Any]]) -> str:
+    """One table per task shape in the run, with the columns that shape's tasks report."""
+    from rewrite_bench.shapes import SHAPES, shape_of, task_of_record
+
+    shapes = [shape_of(task_of_record(r)) for r in results]
     tables = []
-    scored = [r for r in results if not _is_retrieval(r)]
-    if scored:
-        lines = ["| task | split or data | n (+/-) | AUROC (95% CI) | AP | TPR@1%FPR | TPR@5%FPR | F1 | Acc |",
-                 "|---|---|---|---|---|---|---|---|---|"]
-        for r in scored:
-            m = r["metrics"]
-            lo, hi = m.get("auroc_ci95") or (None, None)
-            lines.append(f"| {r['task']['name']} | {_where(r)}{' (limited)' if r['limited'] else ''} | "
-                         f"{r['n']['positive']}/{r['n']['negative']} | {_fmt(m['auroc'])} [{_fmt(lo)}, {_fmt(hi)}] | "
-                         f"{_fmt(m['ap'])} | {_fmt(m['tpr_at_1pct_fpr'])} | {_fmt(m['tpr_at_5pct_fpr'])} | "
-                         f"{_fmt(m['f1'])} | {_fmt(m['accuracy'])} |")
-        tables.append("\n".join(lines))
-    for r in (r for r in results if _is_retrieval(r)):
-        m, how = r["metrics"], r["retrieval"]
-        lo, hi = m.get("mrr_ci95") or (None, None)
-        method = how["method"] + (f" of {how['first_stage']} top {how['depth']}" if how["method"] == "rerank" else "")
-        tables.append("\n".join([
-            "| task | split | queries with/without source | pool | method | MRR (95% CI) | R@1 | R@10 | AUROC has-source |",
-            "|---|---|---|---|---|---|---|---|---|",
-            f"| {r['task']['name']} | {r['task']['split']}{' (limited)' if r['limited'] else ''} | "
-            f"{r['n']['positive']}/{r['n']['negative']} | {how['pool_size']} | {method} | "
-            f"{_fmt(m['mrr'])} [{_fmt(lo)}, {_fmt(hi)}] | {_fmt(m['recall_at_1'])} | {_fmt(m['recall_at_10'])} | "
-            f"{_fmt(m['auroc_has_source'])} |"]))
+    for shape in SHAPES.values():
+        rows = [[r["task"]["name"], _where(r) + (" (limited)" if r["limited"] else ""), *shape.run_cells(r)]
+                for r, of in zip(results, shapes) if of is shape]
+        if rows:
+            tables.append(_table(["task", "split or data", *shape.run_columns()], rows))
     return "\n\n".join(tables)
 
 
 def _slice_table(result: Mapping[str, Any]) -> str:
-    if _is_retrieval(result):
-        header = "| slice | value | n (+/-) | MRR | R@1 | R@10 | AUROC has-source |"
-        cells = lambda row: (row["mrr"], row["recall_at_1"], row["recall_at_10"], row["auroc_has_source"])  # noqa: E731
-    else:
-        header = "| slice | value | n (+/-) | AUROC | AP | TPR@5%FPR | F1 |"
-        cells = lambda row: (row["auroc"], row["ap"], row["tpr_at_5pct_fpr"], row["f1"])  # noqa: E731
+    from rewrite_bench.shapes import shape_of, task_of_record
+
+    shape = shape_of(task_of_record(result))
     on = f" ({_where(result)})" if result.get("data", {}).get("kind") in ("user", "track") else ""
-    lines = [f"Slices of task {result['task']['name']}{on}:", "", header, "|---|---|---|---|---|---|---|"]
-    for row in result["slices"]:
-        lines.append(f"| {row['slice']} | {row['value']} | {row['n_positive']}/{row['n_negative']} | "
-                     + " | ".join(_fmt(v) for v in cells(row)) + " |")
-    return "\n".join(lines)
+    rows = [[row["slice"], str(row["value"]), f"{row['n_positive']}/{row['n_negative']}", *shape.slice_cells(row)]
+            for row in result["slices"]]
+    return f"Slices of task {result['task']['name']}{on}:\n\n" + _table(["slice", "value", "n (+/-)",
+                                                                            *shape.slice_columns()], rows)
 
 
 _OWN_DATA_OPTIONS = ("dev_data", "columns", "format", "data_name", "data_split", "dev_data_split")
@@ -356,6 +336,7 @@ def _check_data_options(args: argparse.Namespace) -> None:
 
 def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache_dir: Path | None) -> Any:
     from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.results import refuse_to_replace_other_data
     from rewrite_bench.runner import evaluate_user_data
     from rewrite_bench.userdata import load_user_data, parse_columns
 
@@ -365,7 +346,7 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
                           **options)
     dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, option="--dev-data", **options)
            if args.dev_data is not None else None)
-    _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)
+    refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)
     return evaluate_user_data(model, task, data, dev, limit=args.limit, batch_size=args.batch_size,
                               builtin=_builtin_for_fit(args, model, task), score_cache_dir=score_cache_dir)
 
@@ -385,34 +366,18 @@ def _eval_tracks(args: argparse.Namespace, model: Any, task: Any, tracks: Sequen
     from types import SimpleNamespace
 
     from rewrite_bench.io import resolve_cache_dir
+    from rewrite_bench.results import refuse_to_replace_other_data
     from rewrite_bench.tracks import evaluate_track
 
     for track in tracks:
-        _refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{track.name}.json",
-                                      SimpleNamespace(source=f"track:{track.name}", split=track.test_split,
-                                                      name=track.name),
-                                      fix="pass another --output-dir, or delete that file")
+        refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{track.name}.json",
+                                     SimpleNamespace(source=f"track:{track.name}", split=track.test_split,
+                                                     name=track.name),
+                                     fix="pass another --output-dir, or delete that file")
     builtin = _builtin_for_fit(args, model, task)
     cache_dir = resolve_cache_dir(args.cache_dir)
     return [evaluate_track(model, task, track, cache_dir=cache_dir, batch_size=args.batch_size, limit=args.limit,
                            builtin=builtin, score_cache_dir=score_cache_dir) for track in tracks]
-
-
-def _refuse_to_replace_other_data(path: Path, data: Any,
-                                  fix: str = "pass --data-name NAME to keep both, or delete that file") -> None:
-    """Results of one data name may be replaced by a re-run on the same source, never by other data."""
-    import json
-
-    if not path.exists():
-        return
-    try:
-        old = json.loads(path.read_text(encoding="utf-8")).get("data", {})
-    except (OSError, ValueError):
-        return  # an unreadable file is replaced; nothing in it could be kept
-    if (old.get("source"), old.get("split")) != (data.source, data.split):
-        raise BenchError(f"{path} holds results on other data ({old.get('source')}"
-                         + (f", split {old['split']}" if old.get("split") else "") + f") under the name "
-                         f"{data.name!r}; {fix}.")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

@@ -21,8 +21,6 @@ __all__ = [
     "set_aside",
     "show_ids",
     "hash_rank",
-    "OFFLINE_VARIABLES",
-    "hub_offline",
     "sha256_file",
     "stable_json",
     "decoded_lines",
@@ -108,15 +106,6 @@ def show_ids(ids: Sequence[str], limit: int = 10) -> str:
 def hash_rank(seed: int, *parts: str) -> str:
     """A sort key that orders things in a seeded, stable pseudo-random order (sha256 of seed and parts)."""
     return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()
-
-
-#: Environment variables with which Hugging Face libraries are told not to use the network.
-OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
-
-
-def hub_offline() -> bool:
-    """Whether the user has asked Hugging Face libraries to stay offline (any of :data:`OFFLINE_VARIABLES`)."""
-    return any(os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on") for name in OFFLINE_VARIABLES)
 
 
 def set_aside(path: Path) -> Path:

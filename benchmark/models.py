@@ -33,14 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from rewrite_bench.io import jsonl_objects, show_ids, stable_json
+from rewrite_bench.hub import MODEL_ID, OFFLINE_MODELS, download_model
+from rewrite_bench.io import stable_json
+from rewrite_bench.predictions import PredictionsFile
 from rewrite_bench.registry import MODELS, load_target, suggest
 from rewrite_bench.types import BenchError, TaskMetadata
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
-__all__ = ["LoadedModel", "PredictionsFile", "parse_model_args", "resolve_model", "model_slug"]
+__all__ = ["LoadedModel", "parse_model_args", "resolve_model", "model_slug"]
 
 
 def parse_model_args(pairs: Sequence[str]) -> dict[str, Any]:
@@ -239,66 +241,6 @@ def _baseline_sources(start: Path) -> set[Path]:
     return found
 
 
-class PredictionsFile:
-    """Scores computed elsewhere: a JSONL file of ``{"id": str, "score": number}`` lines."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path).expanduser()
-        if not self.path.is_file():
-            raise BenchError(f"--model predictions:{path}: no such file. Give a JSONL file with one "
-                             f'{{"id": ..., "score": ...}} object per line.')
-        self.scores = self._read()
-
-    def _read(self) -> dict[str, float]:
-        from rewrite_bench.results import finite_score
-
-        scores: dict[str, float] = {}
-        seen_lines: dict[str, list[int]] = {}
-        bad_scores: list[str] = []
-        where = f"predictions file {self.path}"
-        for number, row in jsonl_objects(self.path, where):
-            if "id" not in row or "score" not in row:
-                raise BenchError(f"{where}, line {number}: each line needs the keys 'id' and 'score'; found {sorted(row)}.")
-            item_id, score = row["id"], row["score"]
-            if isinstance(item_id, int) and not isinstance(item_id, bool):
-                item_id = str(item_id)  # integer ids of a user's data set (e.g. PAWS) are kept as text
-            if not isinstance(item_id, str) or not item_id:
-                raise BenchError(f"{where}, line {number}: 'id' must be a non-empty string, got {item_id!r}.")
-            seen_lines.setdefault(item_id, []).append(number)
-            value = finite_score(score)
-            if value is None:
-                bad_scores.append(item_id)
-                continue
-            scores[item_id] = value
-        duplicates = sorted(i for i, numbers in seen_lines.items() if len(numbers) > 1)
-        if duplicates:
-            shown = ", ".join(f"{i} (lines {', '.join(map(str, seen_lines[i]))})" for i in duplicates[:10])
-            raise BenchError(f"{where}: {len(duplicates)} duplicate ids: {shown}. Keep one score per id.")
-        if bad_scores:
-            raise BenchError(f"{where}: scores that are not finite numbers for {len(bad_scores)} ids: "
-                             f"{show_ids(bad_scores)}.")
-        if not scores:
-            raise BenchError(f"{where} has no predictions.")
-        return scores
-
-    def cover(self, needed: Sequence[str], known: set[str], task: str) -> None:
-        """Fail unless every needed id has a score and every scored id is an item of the task."""
-        missing = [i for i in needed if i not in self.scores]
-        if missing:
-            raise BenchError(f"predictions file {self.path} has no score for {len(missing)} items of task "
-                             f"{task!r}: {show_ids(missing)}. Score every item (see README: 'Scores from a file').")
-        extra = sorted(i for i in self.scores if i not in known)
-        if extra:
-            raise BenchError(f"predictions file {self.path} has {len(extra)} ids that are not items of task "
-                             f"{task!r}: {show_ids(extra)}. Is it for another task or data version?")
-
-    def has_any(self, ids: Sequence[str]) -> bool:
-        return any(i in self.scores for i in ids)
-
-    def score_ids(self, ids: Sequence[str]) -> list[float]:
-        return [self.scores[i] for i in ids]
-
-
 class _Partial:
     """A plain function with ``--model-arg`` options bound as keywords."""
 
@@ -342,11 +284,6 @@ def _import_attr(name: str) -> Any:
     return obj
 
 
-#: Hub ids served offline from installed weight packages (name -> function returning the path).
-OFFLINE_MODELS: Mapping[str, str] = {
-    "sentence-transformers/all-MiniLM-L6-v2": "rewrite_bench.baselines.neural:minilm_path",
-}
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _KINDS = {"bi-encoder": "rewrite_bench.baselines.neural:BiEncoderCosine", "cross-encoder": "rewrite_bench.baselines.neural:CrossEncoderScorer"}
 
 
@@ -366,20 +303,6 @@ def _model_kind(path: Path, name: str) -> str:
     if any(str(a).endswith("ForSequenceClassification") for a in architectures):
         return "cross-encoder"
     return "bi-encoder"
-
-
-def _download(repo_id: str, revision: str | None) -> Path:
-    """A Hub model's local snapshot (downloaded if needed), or a clear error when offline."""
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(repo_id, revision=revision))
-    except Exception as error:  # offline, unknown repo, gated model, ...: one message for all
-        raise BenchError(
-            f"--model {repo_id!r}: cannot fetch it from the Hugging Face Hub ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}). Without network access, download the model "
-            f"elsewhere and pass its local directory; or use a registered baseline (`bench list`)."
-        ) from error
 
 
 def _transformers_model(name: str, path: Path, args: dict[str, Any], trust_remote_code: bool,
@@ -426,9 +349,9 @@ def resolve_model(name: str, args: Mapping[str, Any] | None = None, *, trust_rem
     if name in OFFLINE_MODELS:
         path = Path(load_target(OFFLINE_MODELS[name])())
         return _transformers_model(name, path, args, trust_remote_code, {"hub_id": name, "served_from": "installed package"})
-    if _HUB_ID.match(name) and not local.exists():
+    if MODEL_ID.match(name) and not local.exists():
         revision = args.get("revision")
-        path = _download(name, revision)
+        path = download_model(name, revision)
         return _transformers_model(name, path, args, trust_remote_code, {"hub_id": name, "revision": path.name})
     raise BenchError(f"Unknown model {name!r}.{suggest(name, MODELS)} Known baselines: {', '.join(MODELS)}; "
                      f"or give package.module:attribute for your own scorer, predictions:FILE.jsonl, a model "

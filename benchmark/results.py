@@ -18,7 +18,7 @@ from rewrite_bench.io import atomic_write_text
 from rewrite_bench.schema import ResultError, migrate, validate_result
 from rewrite_bench.types import BenchError
 
-__all__ = ["write_result", "load_results", "read_predictions", "finite_score", "result_path", "result_stem", "is_user_data",
+__all__ = ["write_result", "refuse_to_replace_other_data", "load_results", "read_predictions", "finite_score", "result_path", "result_stem", "is_user_data",
            "is_track"]
 
 
@@ -40,6 +40,25 @@ def result_stem(record: Mapping[str, Any]) -> str:
 
 def result_path(output_dir: Path, model_slug: str, stem: str) -> Path:
     return output_dir / model_slug / f"{stem}.json"
+
+
+def refuse_to_replace_other_data(path: Path, data: Any,
+                                 fix: str = "pass --data-name NAME to keep both, or delete that file") -> None:
+    """Results of one data name may be replaced by a re-run on the same source, never by other data.
+
+    ``data`` is the run's user data set or track (its ``source``, ``split`` and ``name``); the
+    existing results file at ``path``, if any, must record the same source and split.
+    """
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("data", {})
+    except (OSError, ValueError, AttributeError):
+        return  # an unreadable file is replaced; nothing in it could be kept
+    if (old.get("source"), old.get("split")) != (data.source, data.split):
+        raise BenchError(f"{path} holds results on other data ({old.get('source')}"
+                         + (f", split {old['split']}" if old.get("split") else "") + f") under the name "
+                         f"{data.name!r}; {fix}.")
 
 
 def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable[Mapping[str, Any]]) -> Path:

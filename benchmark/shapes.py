@@ -73,6 +73,26 @@ class TaskShape(ABC):
         """One record's cells for :meth:`metric_columns`."""
         raise NotImplementedError
 
+    @abstractmethod
+    def run_columns(self) -> list[str]:
+        """Columns of the table ``bench eval`` prints after a run, after task and split."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def run_cells(self, record: Mapping[str, Any]) -> list[str]:
+        """One result's cells for :meth:`run_columns`."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def slice_columns(self) -> list[str]:
+        """Columns of a result's slice table (after slice, value and counts)."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def slice_cells(self, row: Mapping[str, Any]) -> list[str]:
+        """One slice row's cells for :meth:`slice_columns`."""
+        raise NotImplementedError
+
 
 class ScoredItems(TaskShape):
     name = "scored"
@@ -107,6 +127,22 @@ class ScoredItems(TaskShape):
             tpr += f" [{format_score(tpr_interval[0])}, {format_score(tpr_interval[1])}]"
         return [format_score(m["ap"]), tpr, format_score(m["tpr_at_5pct_fpr"]), format_score(m["f1"]),
                 format_score(m["accuracy"])]
+
+    def run_columns(self) -> list[str]:
+        return ["n (+/-)", "AUROC (95% CI)", "AP", "TPR@1%FPR", "TPR@5%FPR", "F1", "Acc"]
+
+    def run_cells(self, record: Mapping[str, Any]) -> list[str]:
+        m = record["metrics"]
+        lo, hi = m.get("auroc_ci95") or (None, None)
+        return [f"{record['n']['positive']}/{record['n']['negative']}",
+                f"{format_score(m['auroc'])} [{format_score(lo)}, {format_score(hi)}]",
+                *(format_score(m[key]) for key in ("ap", "tpr_at_1pct_fpr", "tpr_at_5pct_fpr", "f1", "accuracy"))]
+
+    def slice_columns(self) -> list[str]:
+        return ["AUROC", "AP", "TPR@5%FPR", "F1"]
+
+    def slice_cells(self, row: Mapping[str, Any]) -> list[str]:
+        return [format_score(row[key]) for key in ("auroc", "ap", "tpr_at_5pct_fpr", "f1")]
 
 
 #: The part of a ranked task's data, beside its splits, that holds the documents to search.
@@ -157,6 +193,23 @@ class RankedRetrieval(TaskShape):
         method = "index+search" if how["method"] != "rerank" else f"re-rank {how['first_stage']} top {how['depth']}"
         return [format_score(m["recall_at_1"]), format_score(m["recall_at_10"]),
                 format_score(m["auroc_has_source"]), method]
+
+    def run_columns(self) -> list[str]:
+        return ["queries with/without source", "pool", "method", "MRR (95% CI)", "R@1", "R@10", "AUROC has-source"]
+
+    def run_cells(self, record: Mapping[str, Any]) -> list[str]:
+        m, how = record["metrics"], record["retrieval"]
+        lo, hi = m.get("mrr_ci95") or (None, None)
+        method = how["method"] + (f" of {how['first_stage']} top {how['depth']}" if how["method"] == "rerank" else "")
+        return [f"{record['n']['positive']}/{record['n']['negative']}", str(how["pool_size"]), method,
+                f"{format_score(m['mrr'])} [{format_score(lo)}, {format_score(hi)}]",
+                *(format_score(m[key]) for key in ("recall_at_1", "recall_at_10", "auroc_has_source"))]
+
+    def slice_columns(self) -> list[str]:
+        return ["MRR", "R@1", "R@10", "AUROC has-source"]
+
+    def slice_cells(self, row: Mapping[str, Any]) -> list[str]:
+        return [format_score(row[key]) for key in ("mrr", "recall_at_1", "recall_at_10", "auroc_has_source")]
 
 
 #: Every shape, by the name a task's metadata gives.

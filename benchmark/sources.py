@@ -11,26 +11,23 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import os
-import re
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from rewrite_bench.io import decoded_lines, hub_offline, jsonl_objects, sha256_file
+from rewrite_bench.hub import DATASET_ID, hub_reachable
+from rewrite_bench.io import decoded_lines, jsonl_objects, sha256_file
 from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
-__all__ = ["Rows", "open_source", "delimited_rows", "FILE_KINDS", "HUB_ID", "BATCH_ROWS"]
+__all__ = ["Rows", "open_source", "delimited_rows", "FILE_KINDS", "BATCH_ROWS"]
 
 #: Rows per Arrow record batch while reading and converting (memory is bounded by one batch).
 BATCH_ROWS = 2_000
 
 #: ``name``, ``owner/name`` or either with ``:config``: what is tried on the Hub when no such path exists.
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?(:[\w.-]+)?$")
 
 #: File extensions read as files, and how.
 FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
@@ -125,20 +122,6 @@ def _dataset_content_id(dataset: "Dataset") -> str:
     return digest.hexdigest()
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the Hugging Face Hub can be reached now (a TCP connect, a few seconds at most)."""
-    if hub_offline():
-        return False
-    from urllib.parse import urlparse
-
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
-    try:
-        socket.create_connection((endpoint.hostname or "huggingface.co", endpoint.port or 443), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
-
-
 #: Byte-order marks of encodings a text file must be converted from (UTF-32 LE's starts with UTF-16 LE's).
 _OTHER_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
                codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
@@ -206,14 +189,14 @@ def open_source(source: str, split: str | None, option: str) -> tuple[str, Rows]
                              f"drop the split option.")
         return "datasets-dir", Rows(list(loaded.column_names), _dataset_rows(loaded), _dataset_content_id(loaded),
                                      split=picked)
-    if path.suffix.lower() in FILE_KINDS or not HUB_ID.match(source):
+    if path.suffix.lower() in FILE_KINDS or not DATASET_ID.match(source):
         raise BenchError(f"{option} {source}: no such file or directory.")
     return "hub", _hub_rows(source, split, option)
 
 
 def _hub_rows(source: str, split: str | None, option: str) -> Rows:
     repo, _, config = source.partition(":")
-    if not _hub_reachable():
+    if not hub_reachable():
         raise BenchError(f"{option} {source}: no such file or directory, and the Hugging Face Hub cannot be reached "
                          f"(offline, or HF_HUB_OFFLINE is set), so it cannot be loaded as a Hub dataset. Online, "
                          f"save it once with datasets' save_to_disk and pass that directory.")

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from rewrite_bench.io import hub_offline
+from rewrite_bench.hub import hub_offline
 from rewrite_bench.types import BenchError, RewriteError
 
 __all__ = ["OpenAIBackend", "TransformersBackend"]

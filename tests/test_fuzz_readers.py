@@ -1,5 +1,5 @@
 """Property-based tests of the readers of user files: ``--data`` sources (``rewrite_bench.userdata``),
-``--model predictions:FILE.jsonl`` (``rewrite_bench.models.PredictionsFile``) and a results record's
+``--model predictions:FILE.jsonl`` (``rewrite_bench.predictions.PredictionsFile``) and a results record's
 predictions file (``rewrite_bench.results.read_predictions``).
 
 Random bytes, odd encodings, NUL bytes, huge fields and malformed rows go in; what comes out
@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rewrite_bench.models import PredictionsFile
+from rewrite_bench.predictions import PredictionsFile
 from rewrite_bench.results import read_predictions
 from rewrite_bench.types import BenchError
 from rewrite_bench.userdata import derived_id, load_user_data, parse_columns

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rewrite_bench.cli import main
-from rewrite_bench.io import OFFLINE_VARIABLES
+from rewrite_bench.hub import OFFLINE_VARIABLES
 from rewrite_bench.types import BenchError
 from rewrite_bench.userdata import data_name, load_user_data, parse_columns
 from conftest import SMALL
