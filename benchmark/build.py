@@ -231,9 +231,14 @@ def meaning_preservation(rewrites: Sequence[Rewrite]) -> tuple[list[dict[str, An
     return rows, points
 
 
+def _rewrites_origin(source: "Prebuilt | _CachedRewrites") -> str:
+    """What a build took its rewrites from, as build.json records it."""
+    return f"cached build {source.folder.name}" if isinstance(source, _CachedRewrites) else "shipped data"
+
+
 def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target: Path, progress: bool,
-           prebuilt: "Prebuilt | None" = None) -> None:
-    """Build into ``target``: rewrite everything, or take the rewrites from the shipped data."""
+           prebuilt: "Prebuilt | _CachedRewrites | None" = None) -> None:
+    """Build into ``target``: rewrite everything, or take the rewrites from the shipped data or a cached build."""
     import datasets
     from datasets import Dataset, DatasetDict
 
@@ -243,7 +248,8 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
     started = time.perf_counter()
     say = (lambda msg: print(msg, file=sys.stderr)) if progress else (lambda msg: None)
     if prebuilt is not None:
-        say(f"using the shipped originals and rewrites ({prebuilt.folder}); deriving the tasks ...")
+        say(f"using the originals and rewrites of {_rewrites_origin(prebuilt)} ({prebuilt.folder}); "
+            f"deriving the tasks ...")
         originals, rewrites = prebuilt.read()
         failures = [RewriteFailure(**f) for f in prebuilt.info["failures"]]
         corpus_record = dict(prebuilt.info["corpus"])
@@ -290,7 +296,7 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
         "corpus": corpus_record,
         "failures": [asdict(f) for f in failures],
         "meaning_preservation": meaning,
-        "rewrites_from": "shipped data" if prebuilt is not None else "rewriters",
+        "rewrites_from": "rewriters" if prebuilt is None else _rewrites_origin(prebuilt),
         "build_seconds": None,
     }
     datasets.disable_progress_bars()  # saving takes a second; our own bars cover the long steps
@@ -339,7 +345,8 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
     """The built benchmark for ``config``: from the cache if intact, else built now.
 
     A configuration whose rewrites key is the shipped data's (the default build) takes its originals and
-    rewrites from ``benchmark/prebuilt`` (or ``prebuilt_dir``) and only derives the tasks.
+    rewrites from ``benchmark/prebuilt`` (or ``prebuilt_dir``) and only derives the tasks; so does one
+    whose rewrites key is that of an intact build already in the cache (it differs only in its tasks).
     ``from_scratch`` runs every rewriter instead, into ``<cache>/scratch/<key>`` so that it
     never replaces the build made from the shipped data; the translation cache makes a killed
     rebuild resume without redoing finished translations.
@@ -360,12 +367,48 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
                 return found
             for stale in target.parent.glob(f".{target.name}.*.partial"):  # a killed builder's scratch
                 shutil.rmtree(stale, ignore_errors=True)
-            prebuilt = None if from_scratch else find_prebuilt(rewrites_key(description), prebuilt_dir or PREBUILT_DIR)
+            prebuilt = None
+            if not from_scratch:
+                wanted = rewrites_key(description)
+                prebuilt = (find_prebuilt(wanted, prebuilt_dir or PREBUILT_DIR)
+                            or _cached_rewrites(target.parent, wanted))
             _build(config, description, key, target, progress, prebuilt)
     except OSError as error:
         raise BenchError(f"could not write the build to {target}: {error}. "
                          f"Choose a writable --cache-dir or set REWRITE_BENCH_CACHE.") from error
     return _load(target)
+
+
+@dataclass(frozen=True)
+class _CachedRewrites:
+    """The originals and rewrites of an intact cached build (read like the shipped data).
+
+    Rewriting is the expensive part of a build and tasks are cheap to derive, so a build whose
+    configuration differs from a cached one only in its tasks (a new task, a new task version)
+    derives its tasks from the rewrites already made instead of rewriting everything again.
+    """
+
+    folder: Path
+    info: Mapping[str, Any]
+    """``failures`` and ``corpus`` of the cached build."""
+
+    def read(self) -> tuple[list[Original], list[Rewrite]]:
+        data = _load(self.folder)
+        return ([Original(**row) for row in data.originals().to_list()],
+                [Rewrite(**row) for row in data.rewrites().to_list()])
+
+
+def _cached_rewrites(data_dir: Path, wanted: str) -> _CachedRewrites | None:
+    """An intact build under ``data_dir`` whose rewrites key is ``wanted``, or None."""
+    for build_file in sorted(data_dir.glob("*/build.json")):
+        try:
+            info = json.loads(build_file.read_text(encoding="utf-8"))
+            same = rewrites_key(info["config"]) == wanted
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # not a build of this version; nothing to reuse
+        if same and verify(build_file.parent) is None:
+            return _CachedRewrites(build_file.parent, {"failures": info["failures"], "corpus": info["corpus"]})
+    return None
 
 
 def _usable(target: Path) -> BenchmarkData | None:

@@ -16,6 +16,7 @@ that no document feeds two splits. Everything is deterministic and takes a few s
 from __future__ import annotations
 
 import bz2
+import functools
 import hashlib
 import importlib.util
 import math
@@ -413,7 +414,24 @@ def assign_splits(
 def load_originals_with_stats(
     seed: int = 0, fractions: Mapping[str, float] = SPLIT_FRACTIONS
 ) -> tuple[list[Original], CorpusStats]:
-    """Load, deduplicate and split all originals (sorted by id), with counts of what was dropped."""
+    """Load, deduplicate and split all originals (sorted by id), with counts of what was dropped.
+
+    Read once per process and configuration (a few seconds of decompressing and deduplicating):
+    the installed corpora do not change while it runs, and the records are frozen.
+    """
+    _check_fractions(fractions)
+    originals, stats = _load_once(seed, tuple(sorted(fractions.items())))
+    return list(originals), stats
+
+
+@functools.lru_cache(maxsize=4)
+def _load_once(seed: int, fractions: tuple[tuple[str, float], ...]) -> tuple[tuple[Original, ...], CorpusStats]:
+    originals, stats = read_originals(seed, dict(fractions))
+    return tuple(originals), stats
+
+
+def read_originals(seed: int = 0, fractions: Mapping[str, float] = SPLIT_FRACTIONS) -> tuple[list[Original], CorpusStats]:
+    """:func:`load_originals_with_stats` without the per-process memo: read the corpora now."""
     _check_fractions(fractions)
     news, n_short_news = _news_rows()
     wiki, n_short_passages, n_articles = _wiki_rows()

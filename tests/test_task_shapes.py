@@ -16,6 +16,7 @@ from rewrite_bench.shapes import SHAPES, shape_of
 from rewrite_bench.types import TaskMetadata
 from rewrite_bench.tasks.pair import METADATA as PAIR
 from rewrite_bench.tasks.retrieve import METADATA as RETRIEVE
+from conftest import SMALL
 
 
 def test_every_registered_task_names_a_shape_that_runs_it():
@@ -54,10 +55,13 @@ def test_a_new_task_of_an_existing_shape_runs_end_to_end(small_cache, small_data
     assert main(["list"]) == 0
     assert "  sibling " in capsys.readouterr().out
     out = tmp_path / "results"
-    assert main(["eval", "--model", "tfidf", "--task", "sibling", "--max-originals", "2", "--cache-dir",
+    assert main(["eval", "--model", "tfidf", "--task", "sibling", "--max-originals", str(SMALL), "--cache-dir",
                  str(small_cache), "--output-dir", str(out), "--no-report"]) == 0
     printed = capsys.readouterr().out
     result = json.loads((out / "tfidf" / "sibling.json").read_text())
+    # A new task changes the build's configuration but not its rewrites: they are reused, not made again.
+    with_sibling = small_cache / "data" / result["data"]["config_key"] / "build.json"
+    assert json.loads(with_sibling.read_text())["rewrites_from"] == f"cached build {small_data.path.name}"
     assert result["task"]["name"] == "sibling" and result["task"]["main_score"] == "auroc"
     assert result["n"]["positive"] > 0 and result["n"]["negative"] > 0
     assert 0.0 <= result["metrics"]["auroc"] <= 1.0
