@@ -580,6 +580,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`bench list | head`): stop quietly, as other command-line tools do.
+        # Point stdout at devnull so the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -114,3 +114,17 @@ def test_eval_prints_weakest_slices_and_writes_its_report(run, tmp_path, small_c
     assert "open it in a browser: file://" in out
     code, _, _ = run("eval", "--model", "random", "--task", "pair", "--no-report", "--output-dir", str(tmp_path / "res"))
     assert code == 0 and not (tmp_path / "res" / "random" / "report").exists()
+
+
+def test_a_closed_pipe_ends_bench_quietly():
+    # `bench list | head -1`: the reader has gone. Here stdout is a pipe whose reading end is
+    # already closed, so the first flush fails for certain: no traceback, exit status 141.
+    import subprocess
+    import sys
+
+    probe = ("import os, sys\n"
+             "read, write = os.pipe(); os.close(read); os.dup2(write, 1)\n"
+             "from rewrite_bench.cli import main\n"
+             "sys.exit(main(['list']))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 141 and "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
