@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterator, Sequence
+from typing import Sequence
 
 __all__ = [
     "words",
@@ -112,8 +112,3 @@ def normalize_for_dedup(text: str) -> str:
     """The text as a single-spaced run of lower-case words, for exact-duplicate checks."""
     return " ".join(words(text))
 
-
-def iter_sentences(text: str) -> Iterator[str]:
-    """All sentences of a multi-paragraph text, in order."""
-    for paragraph in split_paragraphs(text):
-        yield from split_sentences(paragraph)
