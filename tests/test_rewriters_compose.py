@@ -11,10 +11,10 @@ import pytest
 
 from rewrite_bench.corpus import load_news
 from rewrite_bench.text import (
-    iter_sentences,
     length_ratio,
     ngram_containment,
     split_paragraphs,
+    split_sentences,
     word_change_rate,
     words,
 )
@@ -23,6 +23,13 @@ from rewrite_bench.rewriters.chain import Chain
 from rewrite_bench.rewriters.partial import Partial
 from rewrite_bench.rewriters.restructure import Restructure
 from rewrite_bench.rewriters.wordnet_spin import WordNetSpin
+
+
+def iter_sentences(text: str):
+    """All sentences of a multi-paragraph text, in order."""
+    for paragraph in split_paragraphs(text):
+        yield from split_sentences(paragraph)
+
 
 N_ARTICLES = 16
 
