@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 #: Originals per split and domain in the small build the fast tests share.
-SMALL = 3
+SMALL = 4
 
 
 @pytest.fixture(scope="session")
