@@ -188,8 +188,6 @@ class BackTranslatePT(_BackTranslate):
         return out
 
 
-
-
 # --- Apertium (EN <-> ES, rule-based) -----------------------------------------------------
 
 

