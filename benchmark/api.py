@@ -10,7 +10,6 @@ harness, score cache and metrics) and returns the :class:`rewrite_bench.schema.R
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -90,7 +89,6 @@ def evaluate(model: Any, task: str = "pair", *, split: str = "test", limit: int 
                        if score_cache and loaded.cacheable else None)
     outcome = shape_of(metadata).evaluate(loaded, metadata, data, split=split, limit=limit, batch_size=batch_size,
                                           score_cache_dir=score_cache_dir, progress=progress)
-    if output_dir is not None:  # what was written, read back: the same record, with its predictions file
-        path = write_result(Path(output_dir), outcome.result, outcome.predictions)
-        return validate_result(json.loads(path.read_text(encoding="utf-8")), str(path))
+    if output_dir is not None:  # what was written (with its predictions file), knowing its path
+        return write_result(Path(output_dir), outcome.result, outcome.predictions)
     return validate_result(outcome.result, f"the result of model {loaded.name!r} on task {task!r}")

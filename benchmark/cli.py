@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from rewrite_bench import __version__
 from rewrite_bench.shapes import format_score as _fmt
 from rewrite_bench.types import BenchError
+
+if TYPE_CHECKING:
+    from rewrite_bench.schema import Result, SliceRow
 
 __all__ = ["main", "build_parser"]
 
@@ -256,12 +259,11 @@ def _verify_build(args: argparse.Namespace) -> int:
     return 1
 
 
-def _where(result: Mapping[str, Any]) -> str:
-    """The split of the built-in data, or the user's data set, a result is on."""
-    data = result.get("data", {})
-    if data.get("kind") == "track":
-        return f"track {data['name']}"
-    return f"data {data['name']}" if data.get("kind") == "user" else str(result["task"]["split"])
+def _where(result: "Result") -> str:
+    """The split of the built-in data, or the user's data set or track, a result is on."""
+    if result.is_track:
+        return f"track {result.data.name}"
+    return f"data {result.data.name}" if result.is_user_data else str(result.task.split)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -269,28 +271,28 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def _summary_table(results: Sequence[Mapping[str, Any]]) -> str:
+def _summary_table(results: Sequence["Result"]) -> str:
     """One table per task shape in the run, with the columns that shape's tasks report."""
     from rewrite_bench.shapes import SHAPES, shape_of, task_of_record
 
     shapes = [shape_of(task_of_record(r)) for r in results]
     tables = []
     for shape in SHAPES.values():
-        rows = [[r["task"]["name"], _where(r) + (" (limited)" if r["limited"] else ""), *shape.run_cells(r)]
+        rows = [[r.task.name, _where(r) + (" (limited)" if r.limited else ""), *shape.run_cells(r)]
                 for r, of in zip(results, shapes) if of is shape]
         if rows:
             tables.append(_table(["task", "split or data", *shape.run_columns()], rows))
     return "\n\n".join(tables)
 
 
-def _slice_table(result: Mapping[str, Any]) -> str:
+def _slice_table(result: "Result") -> str:
     from rewrite_bench.shapes import shape_of, task_of_record
 
     shape = shape_of(task_of_record(result))
-    on = f" ({_where(result)})" if result.get("data", {}).get("kind") in ("user", "track") else ""
-    rows = [[row["slice"], str(row["value"]), f"{row['n_positive']}/{row['n_negative']}", *shape.slice_cells(row)]
-            for row in result["slices"]]
-    return f"Slices of task {result['task']['name']}{on}:\n\n" + _table(["slice", "value", "n (+/-)",
+    on = f" ({_where(result)})" if result.is_user_data or result.is_track else ""
+    rows = [[row.slice, str(row.value), f"{row.n_positive}/{row.n_negative}", *shape.slice_cells(row)]
+            for row in result.slices]
+    return f"Slices of task {result.task.name}{on}:\n\n" + _table(["slice", "value", "n (+/-)",
                                                                             *shape.slice_columns()], rows)
 
 
@@ -405,27 +407,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     score_cache_dir = None if args.no_cache else resolve_cache_dir(args.cache_dir) / "scores"
     output_dir = Path(args.output_dir)
-    results, paths = [], []
+    results = []  # each written as soon as it is made: a later task's failure keeps the earlier ones
     if tracks:
         outcomes = _eval_tracks(args, model, runnable[0], tracks, score_cache_dir)
-        for outcome in outcomes:
-            paths.append(write_result(output_dir, outcome.result, outcome.predictions))
-            results.append(outcome.result)
-        fingerprint_line = "\n".join(f"data fingerprint ({o.result['data']['name']}): {o.result['task']['fingerprint']}"
-                                     for o in outcomes)
+        results = [write_result(output_dir, outcome.result, outcome.predictions) for outcome in outcomes]
+        fingerprint_line = "\n".join(f"data fingerprint ({r.data.name}): {r.task.fingerprint}" for r in results)
     elif args.data is not None:
         outcome = _eval_user_data(args, model, runnable[0], score_cache_dir)
-        paths.append(write_result(output_dir, outcome.result, outcome.predictions))
-        results.append(outcome.result)
-        fingerprint_line = f"data fingerprint ({outcome.result['data']['name']}): {outcome.result['task']['fingerprint']}"
+        results.append(write_result(output_dir, outcome.result, outcome.predictions))
+        fingerprint_line = f"data fingerprint ({results[0].data.name}): {results[0].task.fingerprint}"
     else:
         data = _load_data(args)
         split = args.split or "test"
         for task in runnable:
             outcome = shape_of(task).evaluate(model, task, data, split=split, limit=args.limit,
                                               batch_size=args.batch_size, score_cache_dir=score_cache_dir)
-            paths.append(write_result(output_dir, outcome.result, outcome.predictions))
-            results.append(outcome.result)
+            results.append(write_result(output_dir, outcome.result, outcome.predictions))
         fingerprint_line = f"data fingerprint: {data.fingerprint}"
 
     print(f"model: {model.name}" + (f" {model.args}" if model.args else ""))
@@ -437,25 +434,25 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(_slice_table(result))
     print()
     for result in results:
-        cache = result["score_cache"]
+        cache = result.score_cache
         if cache["used"]:
-            print(f"{result['task']['name']}: {cache['hits']} {cache.get('of', 'scores')} from the cache, "
+            print(f"{result.task.name}: {cache['hits']} {cache.get('of', 'scores')} from the cache, "
                   f"{cache['computed']} computed")
-        for note in result["notes"]:
-            print(f"note ({result['task']['name']}): {note}")
-    for path in paths:
-        print(f"wrote {path}")
+        for note in result.notes:
+            print(f"note ({result.task.name}): {note}")
+    for result in results:
+        print(f"wrote {result.path}")
     weakest = _weakest_slices(results)
     if weakest:
         print()
         print(f"weakest slices (at least {_MIN_SLICE_ITEMS} positives and {_MIN_SLICE_ITEMS} negatives, lowest main "
               f"score first):")
         for result, row in weakest:
-            main = result["task"]["main_score"]
-            print(f"  {result['task']['name']} ({_where(result)}): {row['slice']} = {row['value']}: "
-                  f"{main.upper()} {_fmt(row[main])} (n {row['n_positive']}/{row['n_negative']})")
+            main = result.task.main_score
+            print(f"  {result.task.name} ({_where(result)}): {row.slice} = {row.value}: "
+                  f"{main.upper()} {_fmt(row.score(main))} (n {row.n_positive}/{row.n_negative})")
     if not args.no_report:
-        _run_report(args, model, paths, data if not tracks and args.data is None else None)
+        _run_report(args, model, results, data if not tracks and args.data is None else None)
     return 0
 
 
@@ -463,32 +460,25 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 _MIN_SLICE_ITEMS = 20
 
 
-def _weakest_slices(results: Sequence[Mapping[str, Any]], n: int = 3) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+def _weakest_slices(results: Sequence["Result"], n: int = 3) -> list[tuple["Result", "SliceRow"]]:
     """The ``n`` slice rows (other than ``all``) with the lowest main score over a run's results,
     among those with at least :data:`_MIN_SLICE_ITEMS` positives and negatives."""
-    rows = [(result, row) for result in results for row in result["slices"]
-            if row["slice"] != "all" and row["n_positive"] >= _MIN_SLICE_ITEMS
-            and row["n_negative"] >= _MIN_SLICE_ITEMS and row.get(result["task"]["main_score"]) is not None]
-    rows.sort(key=lambda pair: (pair[1][pair[0]["task"]["main_score"]], pair[0]["task"]["name"], pair[1]["slice"],
-                                str(pair[1]["value"])))
+    rows = [(result, row) for result in results for row in result.slices
+            if row.slice != "all" and (row.n_positive or 0) >= _MIN_SLICE_ITEMS
+            and (row.n_negative or 0) >= _MIN_SLICE_ITEMS and row.score(result.task.main_score) is not None]
+    rows.sort(key=lambda pair: (pair[1].score(pair[0].task.main_score), pair[0].task.name, pair[1].slice,
+                                str(pair[1].value)))
     return rows[:n]
 
 
-def _run_report(args: argparse.Namespace, model: Any, paths: Sequence[Path], data: Any) -> None:
+def _run_report(args: argparse.Namespace, model: Any, results: Sequence["Result"], data: Any) -> None:
     """The run's own report page, beside its results: ``<output-dir>/<model-slug>/report/index.html``."""
-    import json
-
     from rewrite_bench.report import build_report
 
     if args.data is not None:
         print("report: none for --data runs (the report reads the labels of the built-in data and the tracks).")
         return
-    records = []
-    for path in paths:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        record["_path"] = str(path)
-        records.append(record)
-    summary = build_report(records, Path(args.output_dir) / model.slug / "report", data, with_tracks=False,
+    summary = build_report(results, Path(args.output_dir) / model.slug / "report", data, with_tracks=False,
                            title=f"RewriteBench report: {model.name}", source=args.output_dir)
     print(f"report: {summary.index} (open it in a browser; `bench report` makes the whole leaderboard's)")
 
@@ -536,16 +526,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from rewrite_bench.report import build_report
-    from rewrite_bench.results import is_track, load_results
+    from rewrite_bench.results import load_results
 
     start = time.perf_counter()
     records = load_results(Path(args.results))
     # Full test-split runs: on the built-in data (those made on other data than the build loaded
     # here are listed as left out) and on the real-world tracks.
-    chosen = [r for r in records if not r.get("limited")
-              and ((r.get("data", {}).get("kind", "built-in") == "built-in" and r["task"]["split"] == "test")
-                   or (is_track(r) and (r["data"].get("fit") or {}).get("max_originals") is None))]
-    data = _load_data(args) if any(not is_track(r) for r in chosen) else None
+    chosen = [r for r in records if not r.limited
+              and ((r.data.kind == "built-in" and r.task.split == "test")
+                   or (r.is_track and (r.data.fit or {}).get("max_originals") is None))]
+    data = _load_data(args) if any(not r.is_track for r in chosen) else None
     out = Path(args.out)
     summary = build_report(chosen, out, data, source=f"{Path(args.results).as_posix().rstrip('/')}/")
     for line in summary.skipped:

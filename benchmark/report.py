@@ -17,12 +17,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from rewrite_bench.results import read_predictions
 from rewrite_bench.shapes import registered_task, shape_of, task_of_record
+
+if TYPE_CHECKING:
+    from rewrite_bench.schema import Result
 
 __all__ = ["Items", "roc_png", "recall_at_k_png", "heatmap_png", "heatmap_columns", "examples",
            "items_from_build", "items_from_track", "write_report", "build_report", "ReportSummary", "FIGURE_RC",
@@ -117,26 +120,26 @@ def recall_at_k_png(curves: Sequence[tuple[str, Any]], title: str, k_max: int = 
     return _png(fig)
 
 
-def heatmap_columns(records: Sequence[Mapping[str, Any]], keys: Sequence[str] = HEATMAP_KEYS
+def heatmap_columns(records: Sequence["Result"], keys: Sequence[str] = HEATMAP_KEYS
                     ) -> list[tuple[str, str]]:
     """The (slice key, value) columns of a heatmap: every value any record has, keys in ``keys`` order."""
     return [(key, value) for key in keys
-            for value in sorted({row["value"] for r in records for row in r.get("slices", []) if row["slice"] == key})]
+            for value in sorted({row.value for r in records for row in r.slices if row.slice == key})]
 
 
-def heatmap_png(records: Sequence[Mapping[str, Any]], title: str, unseen: Iterable[str] = (),
+def heatmap_png(records: Sequence["Result"], title: str, unseen: Iterable[str] = (),
                 keys: Sequence[str] = HEATMAP_KEYS) -> bytes:
     """The main score (AUROC, or MRR for retrieval) of every model (rows, best first) on every slice
     value of ``keys`` (columns), from the slice rows of the results; rewriters in ``unseen`` are
     marked with a * and an "unseen" bracket."""
     plt = _pyplot()
-    main = records[0]["task"]["main_score"]
-    ordered = sorted(records, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
+    main = records[0].task.main_score
+    ordered = sorted(records, key=lambda r: (-(r.metrics[main] or 0.0), r.model.slug))
     columns = heatmap_columns(ordered, keys)
     unseen = set(unseen)
     matrix = np.full((len(ordered), len(columns)), np.nan)
     for i, record in enumerate(ordered):
-        values = {(row["slice"], row["value"]): row.get(main) for row in record.get("slices", [])}
+        values = {(row.slice, row.value): row.score(main) for row in record.slices}
         for j, column in enumerate(columns):
             value = values.get(column)
             matrix[i, j] = np.nan if value is None else value
@@ -151,7 +154,7 @@ def heatmap_png(records: Sequence[Mapping[str, Any]], title: str, unseen: Iterab
                 ax.text(j, i, f"{matrix[i, j]:.3f}", ha="center", va="center", fontsize=5)
     labels = [f"{value}*" if key == "rewriter" and value in unseen else str(value) for key, value in columns]
     ax.set_xticks(range(len(columns)), labels, rotation=60, ha="right", fontsize=6.5)
-    ax.set_yticks(range(len(ordered)), [r["model"]["name"] for r in ordered], fontsize=7)
+    ax.set_yticks(range(len(ordered)), [r.model.name for r in ordered], fontsize=7)
     for tick, (key, value) in zip(ax.get_xticklabels(), columns):
         if key == "rewriter" and value in unseen:
             tick.set_color("#b00020")
@@ -294,16 +297,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _group_key(record: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    task = record["task"]
-    return task["name"], task["split"], task["version"], task["fingerprint"]
+def _group_key(record: "Result") -> tuple[str, str | None, str, str]:
+    task = record.task
+    return task.name, task.split, task.version, task.fingerprint
 
 
-def _figures(stem: str, heading: str, records: Sequence[Mapping[str, Any]], items: Items, skipped: list[str],
+def _figures(stem: str, heading: str, records: Sequence["Result"], items: Items, skipped: list[str],
              with_examples: bool = True) -> tuple[dict[str, tuple[bytes, str]], list[dict[str, Any]]]:
     """One group's figures (file name -> (PNG, alt text)): ROC (of has-source for retrieval), recall@k
     for retrieval, the slice heatmap; and, per model, what fools it. ``records`` in display order."""
-    main = records[0]["task"]["main_score"]
+    main = records[0].task.main_score
     retrieval = shape_of(task_of_record(records[0])).has_ranks
     position = {item_id: p for p, item_id in enumerate(items.ids)}
     curves, recall_curves, model_examples = [], [], []
@@ -312,14 +315,14 @@ def _figures(stem: str, heading: str, records: Sequence[Mapping[str, Any]], item
         chosen = np.array([position[i] for i in rows if i in position], dtype=np.int64)
         missing = len(rows) - len(chosen)
         if missing:
-            skipped.append(f"{record['_path']}: {missing} predicted ids are not items of the loaded data; "
+            skipped.append(f"{record.where}: {missing} predicted ids are not items of the loaded data; "
                            f"left out of the figures")
             continue
         sub = Items([items.ids[p] for p in chosen], items.labels[chosen],
                     lambda positions, chosen=chosen: items.texts([int(chosen[p]) for p in positions]))
         scores = np.array([float(row["score"]) for row in rows.values()])
         ranks = np.array([int(row["rank_of_source"]) for row in rows.values()]) if retrieval else None
-        label = record["model"]["name"] + (f" {record['model']['args']}" if record["model"]["args"] else "")
+        label = record.model.name + (f" {record.model.args}" if record.model.args else "")
         if len(set(sub.labels.tolist())) == 2:
             curves.append((label, sub.labels, scores))
         if ranks is not None:
@@ -339,8 +342,8 @@ def _figures(stem: str, heading: str, records: Sequence[Mapping[str, Any]], item
     return drawn, model_examples
 
 
-def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
-                 items_for: Callable[[Mapping[str, Any]], "Items | str"],
+def write_report(records: Sequence["Result"], out_dir: Path, *,
+                 items_for: Callable[["Result"], "Items | str"],
                  realism_png: bytes | None = None, track_lines: Sequence[str] = (),
                  title: str = "RewriteBench report", source: str = "results/") -> ReportSummary:
     """Write ``out_dir/index.html`` and its figures for ``records`` (built-in and track results).
@@ -357,16 +360,15 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, bytes] = {}
     skipped: list[str] = []
-    groups: dict[tuple[str, ...], list[tuple[Mapping[str, Any], Items]]] = defaultdict(list)
-    item_cache: dict[tuple[str, ...], Items | str] = {}
+    groups: dict[tuple[str | None, ...], list[tuple["Result", Items]]] = defaultdict(list)
+    item_cache: dict[tuple[str | None, ...], Items | str] = {}
     for record in records:
-        is_track = record.get("data", {}).get("kind") == "track"
-        key = (*_group_key(record), record["data"].get("name", "") if is_track else "")
+        key = (*_group_key(record), (record.data.name or "") if record.is_track else "")
         if key not in item_cache:
             item_cache[key] = items_for(record)
         items = item_cache[key]
         if isinstance(items, str):
-            skipped.append(f"{record.get('_path', record['model']['slug'])}: {items}")
+            skipped.append(f"{record.where}: {items}")
             continue
         groups[key].append((record, items))
 
@@ -377,8 +379,8 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
         members = groups[key]
         recs = [r for r, _ in members]
         items = members[0][1]
-        main = recs[0]["task"]["main_score"]
-        recs_sorted = sorted(recs, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
+        main = recs[0].task.main_score
+        recs_sorted = sorted(recs, key=lambda r: (-(r.metrics[main] or 0.0), r.model.slug))
         stem = _slug(f"{name}-{track}" if track else (name if split == "test" else f"{name}-{split}"))
         heading = f"Track {track}" if track else f"Task {name} (version {version}), {split} split"
         drawn, model_examples = _figures(stem, heading, recs_sorted, items, skipped)
@@ -386,8 +388,8 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
         section: dict[str, Any] = {"id": stem, "heading": heading, "fingerprint": fingerprint,
                                    "table": _blocks(_table(recs_sorted, task_of_record(recs[0]).leaderboard_slices
                                                            if not track
-                                                           else (("kind",) if any(r["slice"] == "kind" for r in
-                                                                                 recs[0].get("slices", [])) else ())))[0]["table"],
+                                                           else (("kind",) if any(row.slice == "kind" for row in recs[0].slices)
+                                                                 else ())))[0]["table"],
                                    "figures": [{"file": file, "alt": alt} for file, (_, alt) in drawn.items()],
                                    "examples": model_examples,
                                    "retrieval": shape_of(task_of_record(recs[0])).has_ranks}
@@ -408,7 +410,7 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *,
     return ReportSummary(index, sorted(figures), skipped)
 
 
-def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any | None, *, with_tracks: bool = True,
+def build_report(records: Sequence["Result"], out_dir: Path, data: Any | None, *, with_tracks: bool = True,
                  title: str = "RewriteBench report", source: str = "results/") -> ReportSummary:
     """The report of ``records`` against the built ``data`` (labels, texts, realism map) and the
     vendored tracks: results on other data than ``data`` (or on built-in data when ``data`` is None)
@@ -417,26 +419,26 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
 
     track_prints: dict[str, str] = {}
 
-    def items_for(record: Mapping[str, Any]) -> Items | str:
-        kind = record.get("data", {}).get("kind", "built-in")
+    def items_for(record: "Result") -> Items | str:
+        kind = record.data.kind
         if kind == "track":
-            track = TRACKS.get(record["data"].get("track", ""))
+            track = TRACKS.get(record.data.track or "")
             if track is None:
-                return f"no track named {record['data'].get('track')!r} in this version"
+                return f"no track named {record.data.track!r} in this version"
             if track.name not in track_prints:
                 track_prints[track.name] = track_fingerprint(track)
-            if record["task"]["fingerprint"] != track_prints[track.name]:
+            if record.task.fingerprint != track_prints[track.name]:
                 return f"made on an older version of track {track.name!r}; re-run it"
             return items_from_track(track)
         if kind != "built-in":
             return "on a user's data set (--data), whose labels the report does not read"
-        name = record["task"]["name"]
+        name = record.task.name
         if data is None:
             return "no built data loaded for the built-in tasks"
-        if data.task_fingerprints.get(name) != record["task"]["fingerprint"]:
-            return (f"made on other data (task fingerprint {record['task']['fingerprint'][:12]}..., the loaded "
+        if data.task_fingerprints.get(name) != record.task.fingerprint:
+            return (f"made on other data (task fingerprint {record.task.fingerprint[:12]}..., the loaded "
                     f"build has {str(data.task_fingerprints.get(name))[:12]}...)")
-        return items_from_build(data, name, record["task"]["split"])
+        return items_from_build(data, name, record.task.split)
 
     realism_png = None
     if data is not None and (data.path / "realism.png").is_file():
@@ -457,30 +459,30 @@ def build_report(records: Sequence[Mapping[str, Any]], out_dir: Path, data: Any 
 # --------------------------------------------------------------------------- leaderboard.md's figures
 
 
-def leaderboard_figures(records: Sequence[Mapping[str, Any]], data: Any
+def leaderboard_figures(records: Sequence["Result"], data: Any
                         ) -> dict[tuple[str, str], dict[str, tuple[bytes, str]]]:
     """The figures of each leaderboard section on ``data`` ((task, task fingerprint) -> file name ->
     (PNG, alt text)): the ROC curves (and recall@k for retrieval) and the slice heatmap of its
     models. Sections made on other data than ``data`` get none (their labels are not at hand)."""
     from rewrite_bench.leaderboard import eligible
 
-    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list["Result"]] = defaultdict(list)
     for record in records:
         if eligible(record):
-            groups[(record["task"]["name"], record["task"]["version"], record["task"]["fingerprint"])].append(record)
+            groups[(record.task.name, record.task.version, record.task.fingerprint)].append(record)
     out: dict[tuple[str, str], dict[str, tuple[bytes, str]]] = {}
     for (name, version, fingerprint), members in sorted(groups.items()):
         if data.task_fingerprints.get(name) != fingerprint:
             continue
-        main = members[0]["task"]["main_score"]
-        ordered = sorted(members, key=lambda r: (-(r["metrics"][main] or 0.0), r["model"]["slug"]))
+        main = members[0].task.main_score
+        ordered = sorted(members, key=lambda r: (-(r.metrics[main] or 0.0), r.model.slug))
         drawn, _ = _figures(_slug(name), f"Task {name} (version {version}), test split", ordered,
                             items_from_build(data, name, "test"), [], with_examples=False)
         out[(name, fingerprint)] = drawn
     return out
 
 
-def render_leaderboard_with_figures(records: Sequence[Mapping[str, Any]], data: Any, figures_dir: Path,
+def render_leaderboard_with_figures(records: Sequence["Result"], data: Any, figures_dir: Path,
                                     out_file: Path, source: str = "results/") -> tuple[str, dict[Path, bytes]]:
     """``leaderboard.md`` with each section's figures embedded (linked relative to ``out_file``), and
     the figure files to write under ``figures_dir`` (path -> PNG bytes). Nothing is written here."""

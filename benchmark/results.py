@@ -15,27 +15,16 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from rewrite_bench.io import atomic_write_text
-from rewrite_bench.schema import ResultError, migrate, validate_result
+from rewrite_bench.schema import PredictionsFile, Result, ResultError, migrate, validate_result
 from rewrite_bench.types import BenchError
 
-__all__ = ["write_result", "refuse_to_replace_other_data", "load_results", "read_predictions", "finite_score", "result_path", "result_stem", "is_user_data",
-           "is_track"]
+__all__ = ["write_result", "refuse_to_replace_other_data", "load_results", "read_predictions", "finite_score",
+           "result_path", "result_stem"]
 
 
-def is_user_data(record: Mapping[str, Any]) -> bool:
-    """Whether a results record is on a user's data set (``--data``) rather than the built-in data."""
-    return record.get("data", {}).get("kind") == "user"
-
-
-def is_track(record: Mapping[str, Any]) -> bool:
-    """Whether a results record is on a real-world track (``--track``, :mod:`rewrite_bench.tracks`)."""
-    return record.get("data", {}).get("kind") == "track"
-
-
-def result_stem(record: Mapping[str, Any]) -> str:
+def result_stem(result: Result) -> str:
     """``<task>`` on the built-in data, ``<task>@<name>`` on a user's data set or a real-world track."""
-    task = record["task"]["name"]
-    return f"{task}@{record['data']['name']}" if is_user_data(record) or is_track(record) else task
+    return f"{result.task.name}@{result.data.name}" if result.is_user_data or result.is_track else result.task.name
 
 
 def result_path(output_dir: Path, model_slug: str, stem: str) -> Path:
@@ -61,28 +50,28 @@ def refuse_to_replace_other_data(path: Path, data: Any,
                          f"{data.name!r}; {fix}.")
 
 
-def write_result(output_dir: Path, result: dict[str, Any], predictions: Iterable[Mapping[str, Any]]) -> Path:
-    """Write the predictions, then the results file that points to them; return its path."""
-    stem = result_stem(result)
-    path = result_path(output_dir, result["model"]["slug"], stem)
+def write_result(output_dir: Path, result: Mapping[str, Any], predictions: Iterable[Mapping[str, Any]]) -> Result:
+    """Write the predictions, then the results file that points to them; return the typed result,
+    which knows its file (:attr:`Result.path`)."""
+    typed = validate_result(result, f"the result to write under {output_dir}")  # nothing malformed reaches the disk
+    stem = result_stem(typed)
+    path = result_path(output_dir, typed.model.slug, stem)
     lines = "".join(json.dumps(dict(p)) + "\n" for p in predictions)
     predictions_path = path.with_name(f"{stem}.predictions.jsonl")
-    record = dict(result)
-    record["predictions"] = {"file": predictions_path.name,
-                             "sha256": hashlib.sha256(lines.encode("utf-8")).hexdigest()}
-    typed = validate_result(record, f"the result for {path}")  # nothing malformed reaches the disk
+    typed = typed.model_copy(update={"predictions": PredictionsFile(
+        file=predictions_path.name, sha256=hashlib.sha256(lines.encode("utf-8")).hexdigest())})
     try:
         atomic_write_text(predictions_path, lines)
         atomic_write_text(path, json.dumps(typed.model_dump(mode="json", exclude_unset=True), indent=2,
                                            sort_keys=True) + "\n")
     except OSError as error:
         raise BenchError(f"could not write results to {path}: {error}. Choose a writable --output-dir.") from error
-    return path
+    return typed.at(path)
 
 
-def load_results(results_dir: Path) -> list[dict[str, Any]]:
+def load_results(results_dir: Path) -> list[Result]:
     """Every results file under ``results_dir`` (sorted by path), migrated to the current schema and
-    validated (:mod:`rewrite_bench.schema`); each record carries its file's path as ``_path``."""
+    validated (:mod:`rewrite_bench.schema`); each knows its file (:attr:`Result.path`)."""
     if not results_dir.is_dir():
         raise BenchError(f"results directory {results_dir} does not exist; run `bench eval` first "
                          f"or pass --results DIR.")
@@ -98,7 +87,7 @@ def load_results(results_dir: Path) -> list[dict[str, Any]]:
             typed = validate_result(migrate(record), f"results file {path}")
         except ResultError as error:
             raise BenchError(f"{error} Delete it or re-run its eval.") from None
-        records.append({**typed.model_dump(mode="json", exclude_unset=True), "_path": str(path)})
+        records.append(typed.at(path))
     return records
 
 
@@ -114,28 +103,28 @@ def finite_score(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def read_predictions(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """id -> row of a loaded results record's predictions file, checked against the sha256 it records.
+def read_predictions(result: Result) -> dict[str, dict[str, Any]]:
+    """id -> row of a stored result's predictions file, checked against the sha256 it records.
 
     Each line must be a JSON object with a unique non-empty string ``id`` and a finite ``score``
-    (and an integer ``rank_of_source`` on a retrieval result); anything else is a :class:`BenchError`
+    (and an integer ``rank_of_source`` on a ranked task's result); anything else is a :class:`BenchError`
     naming the file and line.
     """
-    results_file = record.get("_path", "a results file")
-    entry = record.get("predictions")
-    name = entry.get("file") if isinstance(entry, Mapping) else None
-    if (not isinstance(name, str) or Path(name).name != name or name in ("", ".", "..") or "\0" in name
-            or not isinstance(entry.get("sha256"), str)):
+    results_file = result.where
+    entry = result.predictions
+    name = entry.file if entry is not None else None
+    if result.path is None or name is None or Path(name).name != name or name in ("", ".", "..") or "\0" in name:
         raise BenchError(f"{results_file}: its 'predictions' entry ({entry!r}) does not give the name of a "
                          f"predictions file beside it and that file's sha256; re-run its eval.")
-    path = Path(results_file).with_name(name)
+    path = result.path.with_name(name)
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise BenchError(f"{results_file}: its predictions file {path} cannot be read ({error}); "
                          f"re-run its eval.") from error
-    if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
+    if hashlib.sha256(raw).hexdigest() != entry.sha256:
         raise BenchError(f"{path} does not match the sha256 in {results_file}; re-run its eval.")
+    ranked = result.task.shape == "ranked"
     rows: dict[str, dict[str, Any]] = {}
     lines: dict[str, int] = {}
     for number, line in enumerate(raw.split(b"\n"), start=1):
@@ -156,7 +145,7 @@ def read_predictions(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             problem = f"id {item_id!r} is already on line {lines[item_id]}"
         elif finite_score(row.get("score")) is None:
             problem = f"'score' must be a finite number, got {_short(row.get('score'))}"
-        elif not _is_rank(row.get("rank_of_source", 0)) or ("retrieval" in record and "rank_of_source" not in row):
+        elif not _is_rank(row.get("rank_of_source", 0)) or (ranked and "rank_of_source" not in row):
             problem = f"'rank_of_source' must be an integer, got {_short(row.get('rank_of_source'))}"
         else:
             rows[item_id], lines[item_id] = row, number

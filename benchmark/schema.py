@@ -2,8 +2,10 @@
 
 A results file (``<output-dir>/<model>/<task>[@<data>].json``) is a :class:`Result`. Writing
 validates the record the harness built, so a malformed result never reaches the disk; reading
-migrates an older file to the current :data:`SCHEMA_VERSION` and validates it the same way, so
-every consumer (leaderboard, report, validity, ``bench eval``'s tables) sees one shape.
+migrates an older file to the current :data:`SCHEMA_VERSION` and validates it the same way. Every
+consumer (leaderboard, report, validity, ``bench eval``'s tables, the Python API) works on the
+typed :class:`Result`, which also knows the file it lives in (:attr:`Result.path`, not part of
+its content).
 
 Blocks whose fields are fixed are closed (an unknown field is an error); the blocks that
 describe data sources (``data``), caches and per-slice metrics keep their open-ended fields.
@@ -17,9 +19,10 @@ Versions:
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
 
 from rewrite_bench.types import BenchError
 
@@ -55,6 +58,22 @@ class DataInfo(_Open):
 
     fingerprint: str
     kind: Literal["built-in", "user", "track"] = "built-in"
+    max_originals: int | None = None
+    """Built-in data: the ``--max-originals`` of a smoke build (None: the full build)."""
+    name: str | None = None
+    """A user's data set or a track: its name (the ``@NAME`` of the results file)."""
+    fit: dict[str, Any] | None = None
+    """A user's data set or a track: the built-in train split the model was fitted on, if any."""
+    source: str | None = None
+    """A user's data set: the file, folder or Hub id read."""
+    format: str | None = None
+    n_rows: int | None = None
+    slice_by: list[str] | None = None
+    """A user's data set: its ``--slice-by`` columns."""
+    dev: dict[str, Any] | None = None
+    """A user's data set: the ``--dev-data`` that chose its thresholds (None: none)."""
+    track: str | None = None
+    """A real-world track's name."""
 
 
 class ModelInfo(_Closed):
@@ -109,6 +128,12 @@ class SliceRow(_Open):
 
     slice: str
     value: str
+    n_positive: int | None = None
+    n_negative: int | None = None
+
+    def score(self, metric: str) -> float | None:
+        """The slice's value of ``metric`` (one of the task's metrics), None where it is undefined."""
+        return (self.model_extra or {}).get(metric)
 
 
 class Result(_Closed):
@@ -135,6 +160,30 @@ class Result(_Closed):
     """Ranked tasks: how the model searched (index+search, or re-ranking a first stage)."""
     predictions: PredictionsFile | None = None
     """Set when the result is written: the predictions file beside it and its sha256."""
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The results file this was read from or written to (None for a result not on disk)."""
+        return self._path
+
+    def at(self, path: Path) -> "Result":
+        """This result, remembering the file it lives in (``path`` is not part of its content)."""
+        self._path = path
+        return self
+
+    @property
+    def where(self) -> str:
+        """The results file, for messages (the model and task when it is not on disk)."""
+        return str(self._path) if self._path is not None else f"the result of {self.model.slug} on {self.task.name}"
+
+    @property
+    def is_user_data(self) -> bool:
+        return self.data.kind == "user"
+
+    @property
+    def is_track(self) -> bool:
+        return self.data.kind == "track"
 
     @model_validator(mode="after")
     def _blocks_fit_the_shape(self) -> "Result":

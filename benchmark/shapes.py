@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rewrite_bench.build import BenchmarkData
     from rewrite_bench.models import LoadedModel
     from rewrite_bench.runner import EvalOutcome
+    from rewrite_bench.schema import Result, SliceRow
 
 __all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SHAPES", "shape_of", "check_metadata",
            "registered_task", "task_of_record", "format_score"]
@@ -69,7 +70,7 @@ class TaskShape(ABC):
         raise NotImplementedError
 
     @abstractmethod
-    def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
+    def metric_cells(self, record: "Result", tpr_interval: tuple[float, float] | None = None) -> list[str]:
         """One record's cells for :meth:`metric_columns`."""
         raise NotImplementedError
 
@@ -79,7 +80,7 @@ class TaskShape(ABC):
         raise NotImplementedError
 
     @abstractmethod
-    def run_cells(self, record: Mapping[str, Any]) -> list[str]:
+    def run_cells(self, record: "Result") -> list[str]:
         """One result's cells for :meth:`run_columns`."""
         raise NotImplementedError
 
@@ -89,7 +90,7 @@ class TaskShape(ABC):
         raise NotImplementedError
 
     @abstractmethod
-    def slice_cells(self, row: Mapping[str, Any]) -> list[str]:
+    def slice_cells(self, row: "SliceRow") -> list[str]:
         """One slice row's cells for :meth:`slice_columns`."""
         raise NotImplementedError
 
@@ -120,8 +121,8 @@ class ScoredItems(TaskShape):
     def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
         return ["AP", "TPR@1%FPR" + (" (95% CI)" if with_tpr_intervals else ""), "TPR@5%FPR", "F1", "Acc"]
 
-    def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
-        m = record["metrics"]
+    def metric_cells(self, record: "Result", tpr_interval: tuple[float, float] | None = None) -> list[str]:
+        m = record.metrics
         tpr = format_score(m["tpr_at_1pct_fpr"])
         if tpr_interval is not None:
             tpr += f" [{format_score(tpr_interval[0])}, {format_score(tpr_interval[1])}]"
@@ -131,18 +132,18 @@ class ScoredItems(TaskShape):
     def run_columns(self) -> list[str]:
         return ["n (+/-)", "AUROC (95% CI)", "AP", "TPR@1%FPR", "TPR@5%FPR", "F1", "Acc"]
 
-    def run_cells(self, record: Mapping[str, Any]) -> list[str]:
-        m = record["metrics"]
+    def run_cells(self, record: "Result") -> list[str]:
+        m = record.metrics
         lo, hi = m.get("auroc_ci95") or (None, None)
-        return [f"{record['n']['positive']}/{record['n']['negative']}",
+        return [f"{record.n.positive}/{record.n.negative}",
                 f"{format_score(m['auroc'])} [{format_score(lo)}, {format_score(hi)}]",
                 *(format_score(m[key]) for key in ("ap", "tpr_at_1pct_fpr", "tpr_at_5pct_fpr", "f1", "accuracy"))]
 
     def slice_columns(self) -> list[str]:
         return ["AUROC", "AP", "TPR@5%FPR", "F1"]
 
-    def slice_cells(self, row: Mapping[str, Any]) -> list[str]:
-        return [format_score(row[key]) for key in ("auroc", "ap", "tpr_at_5pct_fpr", "f1")]
+    def slice_cells(self, row: "SliceRow") -> list[str]:
+        return [format_score(row.score(key)) for key in ("auroc", "ap", "tpr_at_5pct_fpr", "f1")]
 
 
 #: The part of a ranked task's data, beside its splits, that holds the documents to search.
@@ -188,8 +189,8 @@ class RankedRetrieval(TaskShape):
     def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
         return ["R@1", "R@10", "AUROC has-source", "method"]
 
-    def metric_cells(self, record: Mapping[str, Any], tpr_interval: tuple[float, float] | None = None) -> list[str]:
-        m, how = record["metrics"], record["retrieval"]
+    def metric_cells(self, record: "Result", tpr_interval: tuple[float, float] | None = None) -> list[str]:
+        m, how = record.metrics, record.retrieval.model_dump()
         method = "index+search" if how["method"] != "rerank" else f"re-rank {how['first_stage']} top {how['depth']}"
         return [format_score(m["recall_at_1"]), format_score(m["recall_at_10"]),
                 format_score(m["auroc_has_source"]), method]
@@ -197,19 +198,19 @@ class RankedRetrieval(TaskShape):
     def run_columns(self) -> list[str]:
         return ["queries with/without source", "pool", "method", "MRR (95% CI)", "R@1", "R@10", "AUROC has-source"]
 
-    def run_cells(self, record: Mapping[str, Any]) -> list[str]:
-        m, how = record["metrics"], record["retrieval"]
+    def run_cells(self, record: "Result") -> list[str]:
+        m, how = record.metrics, record.retrieval.model_dump()
         lo, hi = m.get("mrr_ci95") or (None, None)
         method = how["method"] + (f" of {how['first_stage']} top {how['depth']}" if how["method"] == "rerank" else "")
-        return [f"{record['n']['positive']}/{record['n']['negative']}", str(how["pool_size"]), method,
+        return [f"{record.n.positive}/{record.n.negative}", str(how["pool_size"]), method,
                 f"{format_score(m['mrr'])} [{format_score(lo)}, {format_score(hi)}]",
                 *(format_score(m[key]) for key in ("recall_at_1", "recall_at_10", "auroc_has_source"))]
 
     def slice_columns(self) -> list[str]:
         return ["MRR", "R@1", "R@10", "AUROC has-source"]
 
-    def slice_cells(self, row: Mapping[str, Any]) -> list[str]:
-        return [format_score(row[key]) for key in ("mrr", "recall_at_1", "recall_at_10", "auroc_has_source")]
+    def slice_cells(self, row: "SliceRow") -> list[str]:
+        return [format_score(row.score(key)) for key in ("mrr", "recall_at_1", "recall_at_10", "auroc_has_source")]
 
 
 #: Every shape, by the name a task's metadata gives.
@@ -246,11 +247,10 @@ def registered_task(name: str) -> TaskMetadata | None:
     return load_target(entry.target).metadata if entry is not None else None
 
 
-def task_of_record(record: Mapping[str, Any]) -> TaskMetadata:
+def task_of_record(record: "Result") -> TaskMetadata:
     """The registered task a results record is of (its tables and figures follow the task's shape)."""
-    task = registered_task(record["task"]["name"])
+    task = registered_task(record.task.name)
     if task is None:
-        where = record.get("_path", record["task"]["name"])
-        raise BenchError(f"{where}: a result of task {record['task']['name']!r}, which is not registered here; "
+        raise BenchError(f"{record.where}: a result of task {record.task.name!r}, which is not registered here; "
                          f"install the package that registers it, or move the file out of the results folder.")
     return task

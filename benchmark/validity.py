@@ -16,13 +16,16 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from rewrite_bench.results import read_predictions
 from rewrite_bench.tracks import TRACK_TASK
 from rewrite_bench.types import BenchError
+
+if TYPE_CHECKING:
+    from rewrite_bench.schema import Result
 
 __all__ = ["average_ranks", "spearman", "kendall_tau_b", "paired_bootstrap", "verdict", "render_track_sections",
            "VALIDITY_RESAMPLES"]
@@ -154,26 +157,24 @@ def verdict(interval: tuple[float, float] | None) -> str:
 # --------------------------------------------------------------------------- reading results
 
 
-def _hard_score(record: Mapping[str, Any]) -> float | None:
-    """The main score of a synthetic record's ``hard`` slice row (issue 12), None if it has none."""
-    rows = [row for row in record.get("slices", []) if row["slice"] == "hard"]
-    return rows[0][record["task"]["main_score"]] if rows else None
+def _hard_score(record: "Result") -> float | None:
+    """The main score of a synthetic result's ``hard`` slice row (issue 12), None if it has none."""
+    rows = [row for row in record.slices if row.slice == "hard"]
+    return rows[0].score(record.task.main_score) if rows else None
 
 
-def _full_track_record(record: Mapping[str, Any]) -> bool:
-    data = record.get("data", {})
-    return (data.get("kind") == "track" and not record.get("limited")
-            and (data.get("fit") or {}).get("max_originals") is None)
+def _full_track_record(record: "Result") -> bool:
+    return record.is_track and not record.limited and (record.data.fit or {}).get("max_originals") is None
 
 
-def _synthetic_pair(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _synthetic_pair(records: Sequence["Result"]) -> list["Result"]:
     """The leaderboard's ``pair`` records; with several task versions/fingerprints, the largest group."""
     from rewrite_bench.leaderboard import eligible
 
-    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list["Result"]] = defaultdict(list)
     for record in records:
-        if eligible(record) and record["task"]["name"] == TRACK_TASK:
-            groups[(record["task"]["version"], record["task"]["fingerprint"])].append(record)
+        if eligible(record) and record.task.name == TRACK_TASK:
+            groups[(record.task.version, record.task.fingerprint)].append(record)
     if not groups:
         return []
     return max(sorted(groups.items()), key=lambda kv: len(kv[1]))[1]
@@ -196,7 +197,7 @@ class _TrackStats:
     """What one track's section and validity row need."""
 
     name: str
-    records: list[Mapping[str, Any]]
+    records: list["Result"]
     tpr_ci: dict[str, tuple[float, float] | None]
     correlations: dict[str, dict[str, tuple[float, tuple[float, float] | None]]]
     """column (``main``, ``hard``) -> ``spearman``/``kendall`` -> (value, 95% interval)."""
@@ -204,7 +205,7 @@ class _TrackStats:
     """column -> number of models in the correlation."""
 
 
-def _track_stats(track: Any, records: list[Mapping[str, Any]], synthetic: Mapping[str, Mapping[str, Any]]) -> _TrackStats:
+def _track_stats(track: Any, records: list["Result"], synthetic: Mapping[str, "Result"]) -> _TrackStats:
     from rewrite_bench.tracks import track_rows
 
     rows = track_rows(track, track.test_split)
@@ -215,12 +216,12 @@ def _track_stats(track: Any, records: list[Mapping[str, Any]], synthetic: Mappin
         scores = {i: float(row["score"]) for i, row in read_predictions(record).items()}
         missing = [i for i in ids if i not in scores]
         if missing or len(scores) != len(ids):
-            raise BenchError(f"{record['_path']}: its predictions do not cover the items of track {track.name!r} "
-                             f"({len(missing)} missing); re-run `bench eval --model {record['model']['name']} "
+            raise BenchError(f"{record.where}: its predictions do not cover the items of track {track.name!r} "
+                             f"({len(missing)} missing); re-run `bench eval --model {record.model.name} "
                              f"--track {track.name}`.")
         matrix[m] = [scores[i] for i in ids]
     resampled = paired_bootstrap(matrix, labels)
-    slugs = [record["model"]["slug"] for record in records]
+    slugs = [record.model.slug for record in records]
     tpr_ci = {slug: _interval(resampled.tpr_at_1pct_fpr[:, m]) for m, slug in enumerate(slugs)}
     correlations: dict[str, dict[str, tuple[float, tuple[float, float] | None]]] = {}
     counts: dict[str, int] = {}
@@ -229,9 +230,9 @@ def _track_stats(track: Any, records: list[Mapping[str, Any]], synthetic: Mappin
                   and (column == "main" or _hard_score(synthetic[slug]) is not None)]
         if len(chosen) < 3:
             continue
-        fixed = np.array([synthetic[slugs[m]]["metrics"]["auroc"] if column == "main" else _hard_score(synthetic[slugs[m]])
+        fixed = np.array([synthetic[slugs[m]].metrics["auroc"] if column == "main" else _hard_score(synthetic[slugs[m]])
                           for m in chosen])
-        point = np.array([records[m]["metrics"]["auroc"] for m in chosen])
+        point = np.array([records[m].metrics["auroc"] for m in chosen])
         per_resample = resampled.auroc[:, chosen]
         counts[column] = len(chosen)
         correlations[column] = {
@@ -253,34 +254,33 @@ _TRACKS_INTRO = (
 def _section_for_track(track: Any, stats: _TrackStats, fingerprint: str) -> list[str]:
     from rewrite_bench.leaderboard import _table
 
-    record = stats.records[0]
-    n = record["n"]
+    n = stats.records[0].n
     thresholds = (f"thresholds from its `{track.dev_split}` split" if track.dev_split
                   else "no dev data, so no F1 or accuracy")
     lines = [f"### `{track.name}`: {track.title}", "",
-             f"{track.level.capitalize()} level, split `{track.test_split}`, {n['positive']} positive / "
-             f"{n['negative']} negative pairs; {thresholds}. Label 1: {track.label_means}. "
+             f"{track.level.capitalize()} level, split `{track.test_split}`, {n.positive} positive / "
+             f"{n.negative} negative pairs; {thresholds}. Label 1: {track.label_means}. "
              f"Data fingerprint `{fingerprint}`.", "",
              f"Source: {track.citation} Licence: {track.licence}.", ""]
     lines += _table(stats.records, ("kind",) if track.slice_by_kind else (), tpr_intervals=stats.tpr_ci)
     return lines + [""]
 
 
-def _half_width(records: Sequence[Mapping[str, Any]]) -> float:
-    """The largest half-width of the records' AUROC intervals (how uncertain the synthetic side is)."""
-    widths = [(hi - lo) / 2 for r in records for lo, hi in [r["metrics"].get("auroc_ci95") or (0.0, 0.0)]]
+def _half_width(records: Sequence["Result"]) -> float:
+    """The largest half-width of the results' AUROC intervals (how uncertain the synthetic side is)."""
+    widths = [(hi - lo) / 2 for r in records for lo, hi in [r.metrics.get("auroc_ci95") or (0.0, 0.0)]]
     return max(widths, default=0.0)
 
 
-def _smallest_gap(records: Sequence[Mapping[str, Any]]) -> float:
+def _smallest_gap(records: Sequence["Result"]) -> float:
     """The smallest difference between two models' synthetic AUROCs (0 with fewer than two)."""
-    values = sorted(r["metrics"]["auroc"] for r in records)
+    values = sorted(r.metrics["auroc"] for r in records)
     return min((b - a for a, b in zip(values, values[1:])), default=0.0)
 
 
-def _validity_lines(stats: Sequence[_TrackStats], synthetic: Sequence[Mapping[str, Any]],
+def _validity_lines(stats: Sequence[_TrackStats], synthetic: Sequence["Result"],
                     resamples: int) -> list[str]:
-    fingerprint = synthetic[0]["task"]["fingerprint"] if synthetic else "–"
+    fingerprint = synthetic[0].task.fingerprint if synthetic else "–"
     has_hard = any(_hard_score(r) is not None for r in synthetic)
     lines = ["## Validity: does the synthetic leaderboard predict the real tracks?", "",
              f"Rank correlation between the models' order on the synthetic `pair` test split (task fingerprint "
@@ -327,19 +327,18 @@ def _validity_lines(stats: Sequence[_TrackStats], synthetic: Sequence[Mapping[st
     return lines + [""] + sentences + [""]
 
 
-def _fitted_on_another_build(on_tracks: Sequence[Mapping[str, Any]],
-                             synthetic: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def _fitted_on_another_build(on_tracks: Sequence["Result"], synthetic: Mapping[str, "Result"]) -> list[str]:
     """Track results of fitted models whose train split is not the one of their synthetic result."""
     out = []
     for record in on_tracks:
-        fit = record["data"].get("fit") or {}
-        own = synthetic.get(record["model"]["slug"])
-        if fit and own is not None and fit.get("task_fingerprint") != own["task"]["fingerprint"]:
-            out.append(record["_path"])
+        fit = record.data.fit or {}
+        own = synthetic.get(record.model.slug)
+        if fit and own is not None and fit.get("task_fingerprint") != own.task.fingerprint:
+            out.append(record.where)
     return sorted(out)
 
 
-def render_track_sections(records: Sequence[Mapping[str, Any]], resamples: int = VALIDITY_RESAMPLES) -> list[str]:
+def render_track_sections(records: Sequence["Result"], resamples: int = VALIDITY_RESAMPLES) -> list[str]:
     """The "Real-world tracks" and "Validity" sections, or nothing when there are no track results.
 
     Only full runs on the data the vendored files give now (same fingerprint) enter; a results
@@ -350,15 +349,15 @@ def render_track_sections(records: Sequence[Mapping[str, Any]], resamples: int =
     on_tracks = [r for r in records if _full_track_record(r)]
     if not on_tracks:
         return []
-    synthetic = {r["model"]["slug"]: r for r in _synthetic_pair(records)}
+    synthetic = {r.model.slug: r for r in _synthetic_pair(records)}
     lines = ["## Real-world tracks", "", _TRACKS_INTRO.format(resamples=resamples), ""]
     stats: list[_TrackStats] = []
     stale: list[str] = []
     for name, track in TRACKS.items():
         fingerprint = track_fingerprint(track)
-        members = [r for r in on_tracks if r["data"].get("track") == name]
-        stale += [r["_path"] for r in members if r["task"]["fingerprint"] != fingerprint]
-        current = [r for r in members if r["task"]["fingerprint"] == fingerprint]
+        members = [r for r in on_tracks if r.data.track == name]
+        stale += [r.where for r in members if r.task.fingerprint != fingerprint]
+        current = [r for r in members if r.task.fingerprint == fingerprint]
         if not current:
             continue
         stat = _track_stats(track, current, synthetic)

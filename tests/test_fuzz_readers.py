@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewrite_bench.predictions import PredictionsFile
-from rewrite_bench.results import read_predictions
+from rewrite_bench.results import load_results, read_predictions
 from rewrite_bench.types import BenchError
 from rewrite_bench.userdata import derived_id, load_user_data, parse_columns
+from conftest import typed_result
 
 FAST = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -492,20 +493,33 @@ def test_predictions_model_files_of_random_bytes(content: bytes, prefix: bytes) 
         assert model.scores and all(math.isfinite(s) for s in model.scores.values())
 
 
-def write_record(tmp: Path, content: bytes, predictions: Any = ...) -> dict[str, Any]:
-    """A loaded results record (as load_results returns it) whose predictions file holds ``content``."""
-    (tmp / "pair.predictions.jsonl").write_bytes(content)
+def write_record(tmp: Path, content: bytes, predictions: Any = ..., ranked: bool = False) -> Any:
+    """A results file whose predictions file holds ``content``, loaded as ``bench leaderboard`` loads it.
+
+    Its ``predictions`` entry (default: the right file name and sha256) is written as given, so a
+    malformed entry meets the schema first: a clean error there, or at ``read_predictions``.
+    """
+    folder = tmp / "m"
+    folder.mkdir(exist_ok=True)
+    (folder / "pair.predictions.jsonl").write_bytes(content)
     if predictions is ...:
         predictions = {"file": "pair.predictions.jsonl", "sha256": hashlib.sha256(content).hexdigest()}
-    return {"_path": str(tmp / "pair.json"), "predictions": predictions, "task": {"name": "pair"}}
+    task = ({"name": "retrieve", "main_score": "mrr", "shape": "ranked"} if ranked
+            else {"name": "pair", "main_score": "auroc"})
+    record = typed_result({"task": {**task, "fingerprint": "f"}, "model": {"name": "m", "slug": "m"},
+                           "n": {"positive": 1, "negative": 1}, "metrics": {task["main_score"]: 0.5},
+                           **({"retrieval": {"method": "index+search", "k": 10, "pool_size": 2}} if ranked else {})
+                           }).model_dump(mode="json", exclude_unset=True)
+    (folder / "pair.json").write_text(json.dumps({**record, "predictions": predictions}))
+    return load_results(tmp)[0]
 
 
 @FAST
 @given(rows=PREDICTION_ROWS)
 def test_read_predictions_of_any_rows(rows) -> None:
     with workdir() as tmp:
-        record = write_record(tmp, "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8"))
-        read = outcome(lambda: read_predictions(record), record["_path"])
+        content = "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8")
+        read = outcome(lambda: read_predictions(write_record(tmp, content)), str(tmp))
     expected = expected_scores(rows) if rows else {}
     if read is None:
         return
@@ -516,8 +530,7 @@ def test_read_predictions_of_any_rows(rows) -> None:
 @given(content=st.binary(max_size=200), prefix=st.sampled_from([b"", b"\xef\xbb\xbf", b'{"id": "a", "score": 1}\n']))
 def test_read_predictions_of_random_bytes(content: bytes, prefix: bytes) -> None:
     with workdir() as tmp:
-        record = write_record(tmp, prefix + content)
-        read = outcome(lambda: read_predictions(record), record["_path"])
+        read = outcome(lambda: read_predictions(write_record(tmp, prefix + content)), str(tmp))
     if read is not None:
         assert all(isinstance(i, str) and math.isfinite(float(row["score"])) for i, row in read.items())
 
@@ -527,8 +540,8 @@ def test_read_predictions_of_random_bytes(content: bytes, prefix: bytes) -> None
     {"file": st.one_of(st.text(max_size=12), st.none(), st.integers()), "sha256": st.one_of(st.text(max_size=4), st.none())})))
 def test_read_predictions_of_a_malformed_record(predictions) -> None:
     with workdir() as tmp:
-        record = write_record(tmp, b'{"id": "a", "score": 1}\n', predictions)
-        assert outcome(lambda: read_predictions(record), record["_path"]) is None
+        assert outcome(lambda: read_predictions(write_record(tmp, b'{"id": "a", "score": 1}\n', predictions)),
+                       str(tmp)) is None
 
 
 # --------------------------------------------------------------------------- regressions
@@ -556,15 +569,17 @@ def test_read_predictions_needs_ranks_on_a_retrieval_result(tmp_path: Path) -> N
     record = write_record(tmp_path, b'{"id": "q1", "score": 0.5}\n')
     assert read_predictions(record) == {"q1": {"id": "q1", "score": 0.5}}
     with pytest.raises(BenchError, match="'rank_of_source' must be an integer, got None"):
-        read_predictions({**record, "retrieval": {"k": 10}})
+        read_predictions(write_record(tmp_path, b'{"id": "q1", "score": 0.5}\n', ranked=True))
 
 
 @pytest.mark.parametrize("entry", [None, {}, {"file": "../elsewhere.jsonl", "sha256": "0"}, {"file": "", "sha256": "0"},
                                    {"file": "..", "sha256": "0"}, {"file": "pair.predictions.jsonl"}, ["a", "b"]])
 def test_read_predictions_of_a_record_without_a_usable_predictions_entry(tmp_path: Path, entry: Any) -> None:
-    record = write_record(tmp_path, b'{"id": "a", "score": 1}\n', entry)
-    with pytest.raises(BenchError, match=r"pair\.json: its 'predictions' entry .* re-run its eval"):
-        read_predictions(record)
+    # The schema refuses an entry of the wrong form when the file is loaded; read_predictions
+    # refuses a missing entry and a name that is not a file beside the results file.
+    with pytest.raises(BenchError, match=r"pair\.json(: its 'predictions' entry .* re-run its eval| does not fit "
+                                         r"the results schema: predictions.* re-run its eval)"):
+        read_predictions(write_record(tmp_path, b'{"id": "a", "score": 1}\n', entry))
 
 
 @pytest.mark.parametrize(("encoding", "expected"), [

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from rewrite_bench.report import Items, heatmap_png, recall_at_k_png, roc_png, write_report
+from conftest import typed_result
 
 SCRIPT_TEXT = '<script>document.title="pwned"</script> & a spun copy'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -54,7 +55,7 @@ def _record(tmp: Path, slug: str, items: Items, scores: np.ndarray, auroc: float
               "_path": str(folder / f"{task}.json")}
     if ranks is not None:
         record["retrieval"] = {"method": "index+search", "k": 100, "pool_size": 40}
-    return record
+    return typed_result(record)
 
 
 @pytest.fixture()
@@ -70,7 +71,7 @@ def site(tmp_path):
     records.append(_record(tmp_path, "stale", items, _scores(5, items.labels, 1.0), 0.9, fingerprint="fp-old"))
 
     def items_for(record):
-        return "made on other data" if record["task"]["fingerprint"] == "fp-old" else items
+        return "made on other data" if record.task.fingerprint == "fp-old" else items
 
     summary = write_report(records, tmp_path / "site", items_for=items_for, realism_png=roc_png(
         [("x", items.labels, _scores(1, items.labels, 1.0))], "stand-in realism map"),
@@ -126,8 +127,9 @@ def test_figures_are_pure_functions():
     assert roc_png([("a", labels, scores)], "t") == roc_png([("a", labels, scores)], "t")
     assert roc_png([("a", labels, scores)], "t") != roc_png([("a", labels, -scores)], "t")
     assert recall_at_k_png([("a", np.array([1, 2, 0, 50]))], "r")[:8] == b"\x89PNG\r\n\x1a\n"
-    record = {"task": {"main_score": "auroc"}, "metrics": {"auroc": 0.9}, "model": {"name": "m", "slug": "m"},
-              "slices": [{"slice": "strength", "value": "heavy", "auroc": 0.7}]}
+    record = typed_result({"task": {"name": "pair", "main_score": "auroc", "fingerprint": "f"}, "metrics": {"auroc": 0.9},
+                           "model": {"name": "m", "slug": "m"}, "n": {"positive": 1, "negative": 1},
+                           "slices": [{"slice": "strength", "value": "heavy", "auroc": 0.7}]})
     assert heatmap_png([record], "h") == heatmap_png([record], "h")
 
 
@@ -199,7 +201,7 @@ def test_report_on_the_committed_results(tmp_path, capsys):
     records = [r for r in load_results(root / "results") if eligible(r)]
     for task in ("pair", "detect", "retrieve"):
         table = html.split(f'id="{task}-table"')[1].split("</table>")[0]
-        assert table.count("<tr><td>") == sum(r["task"]["name"] == task for r in records)
+        assert table.count("<tr><td>") == sum(r.task.name == task for r in records)
     assert 'id="validity"' in html and 'src="realism.png"' in html
     if CHROMIUM is not None:
         harness = tmp_path / "harness.html"

@@ -24,8 +24,9 @@ def test_every_committed_result_fits_the_schema_and_round_trips():
         assert isinstance(typed, Result) and typed.schema_version == SCHEMA_VERSION
         assert typed.model_dump(mode="json", exclude_unset=True) == migrated, path  # nothing lost or added
     records = load_results(ROOT / "results")
-    assert {r["task"]["shape"] for r in records} == {"scored", "ranked"}
-    assert all((r["task"]["shape"] == "ranked") == ("retrieval" in r) for r in records)
+    assert {r.task.shape for r in records} == {"scored", "ranked"}
+    assert all((r.task.shape == "ranked") == (r.retrieval is not None) for r in records)
+    assert all(r.path is not None and r.path.parent.parent == ROOT / "results" for r in records)
 
 
 def _a_result() -> dict:
@@ -45,11 +46,11 @@ def test_version_1_gains_the_task_shape_and_unknown_versions_fail():
 def test_write_then_load_is_the_identity(tmp_path):
     record = migrate(_a_result())
     predictions = [{"id": "a", "score": 0.5}]
-    path = write_result(tmp_path, record, predictions)
+    written = write_result(tmp_path, record, predictions)
     loaded, = load_results(tmp_path)
-    assert loaded.pop("_path") == str(path)
-    assert loaded == {**record, "predictions": loaded["predictions"]}
-    assert loaded["predictions"]["file"] == "pair.predictions.jsonl"
+    assert loaded.path == written.path == tmp_path / record["model"]["slug"] / "pair.json" and loaded == written
+    assert loaded.model_dump(mode="json", exclude_unset=True) == {**record, "predictions": {
+        "file": "pair.predictions.jsonl", "sha256": written.predictions.sha256}}
 
 
 @pytest.mark.parametrize("change, message", [

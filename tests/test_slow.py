@@ -52,11 +52,11 @@ def test_default_build_has_the_promised_size(full_data):
 def test_committed_results_are_from_this_build(full_data):
     records = load_results(ROOT / "results")
     assert records, "results/ is empty"
-    for record in (r for r in records if r.get("data", {}).get("kind", "built-in") == "built-in"):
+    for record in (r for r in records if r.data.kind == "built-in"):
         # Results on the real-world tracks carry the fingerprint of their track's data instead.
         # A task's fingerprint covers every row of every split of that task, so it is what
         # a result must match; the build fingerprint also covers the other tasks.
-        assert record["task"]["fingerprint"] == full_data.task_fingerprints[record["task"]["name"]], record["_path"]
+        assert record.task.fingerprint == full_data.task_fingerprints[record.task.name], record.where
 
 
 def test_full_eval_reproduces_committed_tfidf(full_data, tmp_path, capsys):

@@ -16,7 +16,7 @@ from rewrite_bench.shapes import SHAPES, shape_of
 from rewrite_bench.types import TaskMetadata
 from rewrite_bench.tasks.pair import METADATA as PAIR
 from rewrite_bench.tasks.retrieve import METADATA as RETRIEVE
-from conftest import SMALL
+from conftest import SMALL, typed_result
 
 
 def test_every_registered_task_names_a_shape_that_runs_it():
@@ -70,8 +70,7 @@ def test_a_new_task_of_an_existing_shape_runs_end_to_end(small_cache, small_data
     rows = (out / "tfidf" / "sibling.predictions.jsonl").read_text().splitlines()
     assert len(rows) == sum(result["n"].values())
     # Its leaderboard section: its shape's columns and its own leaderboard slice (domain).
-    full_size = {**result, "data": {**result["data"], "max_originals": None}}
-    board = render_leaderboard([full_size])
+    board = render_leaderboard([typed_result({**result, "data": {**result["data"], "max_originals": None}})])
     assert "## Task `sibling` (version 0.1)" in board
     header = next(line for line in board.splitlines() if line.startswith("| # | model"))
     domains = sorted({row["value"] for row in result["slices"] if row["slice"] == "domain"})

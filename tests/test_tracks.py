@@ -162,11 +162,10 @@ def test_committed_results_cover_every_pair_baseline_on_every_track():
 
     pair = load_target(TASKS["pair"].target).metadata
     records = load_results(Path(__file__).resolve().parents[1] / "results")
-    done = {(r["model"]["name"], r["data"]["track"]): r for r in records
-            if r["data"].get("kind") == "track" and not r["limited"]}
+    done = {(r.model.name, r.data.track): r for r in records if r.is_track and not r.limited}
     for name in MODELS:
         if resolve_model(name).supports(pair):
             for track in TRACKS.values():
                 record = done.get((name, track.name))
                 assert record is not None, f"results/ has no full run of {name} on track {track.name}"
-                assert record["task"]["fingerprint"] == track_fingerprint(track), f"{name} on {track.name} is stale"
+                assert record.task.fingerprint == track_fingerprint(track), f"{name} on {track.name} is stale"

@@ -12,6 +12,7 @@ from rewrite_bench.metrics import auroc, compute_metrics, tpr_at_fpr
 from rewrite_bench.results import load_results, write_result
 from rewrite_bench.tracks import TRACKS, track_fingerprint, track_rows
 from rewrite_bench.validity import average_ranks, kendall_tau_b, paired_bootstrap, spearman, verdict
+from conftest import changed
 
 # Fixed inputs with ties on both sides, a reversal and a constant.
 FIXED = [
@@ -120,12 +121,12 @@ def _results(tmp_path, hard: bool) -> list[dict]:
 def test_track_and_validity_sections(tmp_path):
     records = _results(tmp_path, hard=False)
     text = render_leaderboard(records)
-    builtin = render_leaderboard([r for r in records if r["data"].get("kind") != "track"])
+    builtin = render_leaderboard([r for r in records if not r.is_track])
     assert text.startswith(builtin)  # the built-in sections are unchanged; the new ones follow
     assert "## Real-world tracks" in text and "### `clough-stevenson`" in text
     assert "TPR@1%FPR (95% CI)" in text
-    track = {r["model"]["slug"]: r["metrics"]["auroc"] for r in records if r["data"].get("kind") == "track"}
-    synthetic = {r["model"]["slug"]: r["metrics"]["auroc"] for r in records if r["data"].get("kind") != "track"}
+    track = {r.model.slug: r.metrics["auroc"] for r in records if r.is_track}
+    synthetic = {r.model.slug: r.metrics["auroc"] for r in records if not r.is_track}
     names = sorted(track)
     rho = stats.spearmanr([synthetic[n] for n in names], [track[n] for n in names]).statistic
     row = next(line for line in text.splitlines() if line.startswith("| `clough-stevenson` | 4 |"))
@@ -143,8 +144,8 @@ def test_the_hard_column_appears_when_the_rows_exist(tmp_path):
 
 def test_a_track_result_on_older_data_is_left_out_and_named(tmp_path):
     records = _results(tmp_path, hard=False)
-    stale = next(r for r in records if r["model"]["slug"] == "poor" and r["data"].get("kind") == "track")
-    stale["task"]["fingerprint"] = "old"
+    stale = next(r for r in records if r.model.slug == "poor" and r.is_track)
+    records = [changed(r, task={"fingerprint": "old"}) if r is stale else r for r in records]
     text = render_leaderboard(records)
     assert "on an older version of a track's data" in text and "poor/pair@clough-stevenson.json" in text
     assert "| `clough-stevenson` | 3 |" in text
@@ -152,9 +153,13 @@ def test_a_track_result_on_older_data_is_left_out_and_named(tmp_path):
 
 def test_a_track_result_fitted_on_another_build_is_named(tmp_path):
     records = _results(tmp_path, hard=False)
-    fitted = next(r for r in records if r["model"]["slug"] == "fair" and r["data"].get("kind") == "track")
-    fitted["data"]["fit"] = {"data": "built-in", "split": "train", "task_fingerprint": "older"}
-    text = render_leaderboard(records)
+    fitted = next(r for r in records if r.model.slug == "fair" and r.is_track)
+
+    def fitted_on(task_fingerprint: str) -> list:
+        fit = {"data": "built-in", "split": "train", "task_fingerprint": task_fingerprint}
+        return [changed(r, data={"fit": fit}) if r is fitted else r for r in records]
+
+    text = render_leaderboard(fitted_on("older"))
     assert "Fitted on another version of the `pair` train split" in text and "fair/pair@clough-stevenson.json" in text
-    fitted["data"]["fit"]["task_fingerprint"] = "syn"  # the synthetic records' task fingerprint: nothing to say
-    assert "Fitted on another version" not in render_leaderboard(records)
+    # The synthetic results' task fingerprint: nothing to say.
+    assert "Fitted on another version" not in render_leaderboard(fitted_on("syn"))
