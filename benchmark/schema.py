@@ -168,9 +168,10 @@ class Result(_Closed):
         return self._path
 
     def at(self, path: Path) -> "Result":
-        """This result, remembering the file it lives in (``path`` is not part of its content)."""
-        self._path = path
-        return self
+        """A copy of this result that knows the file it lives in (``path`` is not part of its content)."""
+        placed = self.model_copy()
+        placed._path = path
+        return placed
 
     @property
     def where(self) -> str:
