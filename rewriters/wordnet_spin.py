@@ -31,7 +31,7 @@ from rewrite_bench.rewriters.substitution import (
     substitute,
 )
 
-__all__ = ["WordNetSpin", "synonyms", "wordnet_synonyms", "STOPWORDS"]
+__all__ = ["WordNetSpin", "synonyms", "wordnet_synonyms", "wordnet_antonyms", "STOPWORDS"]
 
 _POS_ORDER = ("noun", "verb", "adj", "adv")
 
@@ -149,6 +149,43 @@ def wordnet_synonyms() -> dict[str, dict[str, tuple[str, ...]]]:
                 by_word[lemma] = tuple(found)
         table[pos] = by_word
     return table
+
+
+@functools.lru_cache(maxsize=1)
+def wordnet_antonyms() -> dict[str, tuple[str, ...]]:
+    """``word -> antonyms`` from WordNet 3.0's lexical antonym pointers (``!``) of adjectives and
+    adverbs ("good" -> "bad", "early" -> "late"), single lower-case words only. Loaded once."""
+    folder = _dict_dir()
+    found: dict[str, list[str]] = {}
+    for pos in ("adj", "adv"):
+        lines = [line for path in _data_files(folder, pos) for line in _read_lines(path)]
+        synsets: dict[int, tuple[str, ...]] = {}
+        _parse_data(lines, synsets)
+        for line in lines:
+            head = line.split(" ", 4)
+            if not line or line.startswith("  ") or len(head) < 5:
+                continue
+            try:
+                count = int(head[3], 16)
+                fields = head[4].split()
+                n_pointers = int(fields[2 * count])
+            except (ValueError, IndexError):
+                continue
+            lemmas = synsets.get(int(head[0]), ())
+            pointers = fields[2 * count + 1: 2 * count + 1 + 4 * n_pointers]
+            for k in range(0, len(pointers) - 3, 4):
+                symbol, offset, _, link = pointers[k: k + 4]
+                if symbol != "!" or len(link) != 4:
+                    continue
+                source, target = int(link[:2], 16), int(link[2:], 16)
+                targets = synsets.get(int(offset), ())
+                if 0 < source <= len(lemmas) and 0 < target <= len(targets):
+                    word, opposite = lemmas[source - 1], targets[target - 1]
+                    if _LEMMA.fullmatch(word) and "_" not in word and _LEMMA.fullmatch(opposite) and "_" not in opposite:
+                        found.setdefault(word, [])
+                        if opposite not in found[word]:
+                            found[word].append(opposite)
+    return {word: tuple(opposites) for word, opposites in found.items()}
 
 
 
