@@ -25,6 +25,7 @@ import os
 import random
 from typing import Mapping, Sequence
 
+from rewrite_bench.rewriters.provenance import Builder, Provenance, locate
 from rewrite_bench.rewriters.translation_cache import TranslationCache
 from rewrite_bench.rewriters.translation_engines import (apertium, apertium_status, apertium_version,
                                                          distribution_version, fast_translator)
@@ -121,6 +122,12 @@ class _BackTranslate:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Back-translate about ``sentence_share`` of the sentences (at least one changed)."""
+        paragraphs, sentences, changed = self._changes(text, params, rng)
+        return self._join(text, paragraphs, sentences, changed, with_provenance=False)[0]
+
+    def _changes(self, text: str, params: Mapping[str, object], rng: random.Random
+                 ) -> tuple[list[str], list[list[str]], dict[tuple[int, int], str]]:
+        """The paragraphs, their sentences, and ``{(paragraph, sentence): round trip}`` of those changed."""
         share = _share(params, self.name)
         paragraphs = split_paragraphs(text)
         sentences = [split_sentences(p) for p in paragraphs]
@@ -142,11 +149,47 @@ class _BackTranslate:
             changed = dict([next(iter(changed.items()))]) if changed else {}
         if not changed:
             raise RewriteError(f"{self.name}: the round trip left every sentence unchanged")
+        return paragraphs, sentences, changed
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits: each round-tripped sentence one ``translated`` span that keeps
+        the meaning (a translation is taken to say the same thing; this rewriter does not check it)."""
+        paragraphs, sentences, changed = self._changes(text, params, rng)
+        out, spans = self._join(text, paragraphs, sentences, changed, with_provenance=True)
+        return out, spans or ()
+
+    @staticmethod
+    def _join(text: str, paragraphs: list[str], sentences: list[list[str]],
+              changed: dict[tuple[int, int], str], *, with_provenance: bool) -> tuple[str, Provenance | None]:
+        """The paragraphs with the changed sentences in, unchanged paragraphs verbatim; and where from."""
         out = []
         for i, (paragraph, para) in enumerate(zip(paragraphs, sentences)):
             new = [changed.get((i, j), s) for j, s in enumerate(para)]
             out.append(paragraph if new == para else " ".join(new))
-        return "\n\n".join(out)
+        rewrite = "\n\n".join(out)
+        if not with_provenance:
+            return rewrite, None
+        builder = Builder(text)
+        previous_end = 0
+        for i, (paragraph, at, para) in enumerate(zip(paragraphs, locate(text, paragraphs), sentences)):
+            if i:
+                builder.add("\n\n", previous_end, at, "substituted")
+            previous_end = at + len(paragraph)
+            if not any((i, j) in changed for j in range(len(para))):
+                builder.take(at, previous_end)  # an untouched paragraph is kept as it was
+                continue
+            for j, (sentence, start) in enumerate(zip(para, locate(paragraph, para))):
+                if j:
+                    builder.add(" ", previous_end, at + start, "substituted")
+                if (i, j) in changed:
+                    builder.add(changed[i, j], at + start, at + start + len(sentence), "translated")
+                else:
+                    builder.take(at + start, at + start + len(sentence))
+                previous_end = at + start + len(sentence)
+        if builder.text != rewrite:  # cannot happen: the same pieces in the same order
+            raise RuntimeError("backtranslate: the provenance does not rebuild the rewrite")
+        return rewrite, builder.result()[1]
 
     def _changed(self, slots: list[tuple[int, int]], sentences: list[list[str]],
                  picks: list[int]) -> dict[tuple[int, int], str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Mapping, Sequence
 
+from rewrite_bench.rewriters.provenance import Provenance, compose, copied_whole, has_provenance
 from rewrite_bench.types import STRENGTHS, BenchError, Rewriter, RewriteError
 
 __all__ = ["Chain"]
@@ -93,20 +94,36 @@ class Chain:
 
         A part's :class:`RewriteError` is raised again with the step named.
         """
+        return self._run(text, params, rng, donor, with_provenance=False)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object], rng: random.Random, *,
+                                donor: str | None = None) -> tuple[str, Provenance]:
+        """The rewrite (the same as :meth:`rewrite`'s) and its edits, each step's composed with the last."""
+        missing = [part.name for part in self.parts if not has_provenance(part)]
+        if missing:
+            raise BenchError(f"{self.name}: part(s) {missing} do not report their edits, so the chain cannot")
+        out, spans = self._run(text, params, rng, donor, with_provenance=True)
+        return out, spans if spans is not None else copied_whole(out)
+
+    def _run(self, text: str, params: Mapping[str, object], rng: random.Random, donor: str | None, *,
+             with_provenance: bool) -> tuple[str, Provenance | None]:
         steps = self._steps(params)
         if self.needs_donor and donor is None:
             raise BenchError(f"{self.name}: a part needs a donor text; pass rewrite(..., donor=<another original>)")
         seeds = [rng.getrandbits(64) for _ in self.parts]
         out = text
+        spans: Provenance | None = copied_whole(text) if with_provenance else None
         for i, (part, step_params, seed) in enumerate(zip(self.parts, steps, seeds), start=1):
             step_rng = random.Random(seed)
+            extra = {"donor": donor} if _needs_donor(part) else {}
             try:
-                if _needs_donor(part):
-                    out = part.rewrite(out, step_params, step_rng, donor=donor)  # type: ignore[call-arg]
+                if spans is not None:
+                    out, step = part.rewrite_with_provenance(out, step_params, step_rng, **extra)  # type: ignore[attr-defined]
+                    spans = compose(spans, step)
                 else:
-                    out = part.rewrite(out, step_params, step_rng)
+                    out = part.rewrite(out, step_params, step_rng, **extra)  # type: ignore[call-arg]
             except RewriteError as error:
                 raise RewriteError(f"{self.name}: step {i} ({part.name}) failed: {error}") from error
         if out == text:
             raise RewriteError(f"{self.name}: the steps together left the text unchanged")
-        return out
+        return out, spans

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from rewrite_bench.rewriters.common import rate_param, replace_spans
+from rewrite_bench.rewriters.provenance import Provenance, apply_replacements
 from rewrite_bench.rewriters.substitution import case_like, sentence_starts
 from rewrite_bench.types import RewriteError
 
@@ -89,6 +90,13 @@ class Distort:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         return self.distort(text, params, rng)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits: every distortion a span that changes the meaning."""
+        out, distortions = self.distort(text, params, rng)
+        return out, apply_replacements(text, [(d.source_start, d.source_end, d.after, "substituted", "changes")
+                                              for d in distortions])[1]
 
     def distort(self, text: str, params: Mapping[str, object],
                 rng: random.Random) -> tuple[str, list[Distortion]]:

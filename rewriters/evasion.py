@@ -18,6 +18,7 @@ from typing import Mapping
 
 from rewrite_bench.types import RewriteError
 from rewrite_bench.rewriters.common import rate_param
+from rewrite_bench.rewriters.provenance import Provenance, apply_replacements
 
 __all__ = ["Evasion", "HOMOGLYPHS", "ZERO_WIDTH", "ODD_SPACES", "reveal"]
 
@@ -79,6 +80,11 @@ class Evasion:
         Raises :class:`RewriteError` if no word has a letter with a look-alike or two letters to
         put an invisible character between.
         """
+        return self.rewrite_with_provenance(text, params, rng)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits: each changed word or space a ``substituted`` span that keeps the meaning."""
         homoglyph_rate = rate_param(params, "homoglyph_rate", "evasion")
         zero_width_rate = rate_param(params, "zero_width_rate", "evasion")
         space_rate = rate_param(params, "space_rate", "evasion")
@@ -110,11 +116,5 @@ class Evasion:
         for m in re.finditer(r"(?<=\S) (?=\S)", text):
             if rng.random() < space_rate:
                 edits[m.start()] = (m.end(), rng.choice(ODD_SPACES))
-        pieces: list[str] = []
-        cursor = 0
-        for start in sorted(edits):
-            end, replacement = edits[start]
-            pieces += [text[cursor:start], replacement]
-            cursor = end
-        pieces.append(text[cursor:])
-        return "".join(pieces)
+        return apply_replacements(text, [(start, end, new, "substituted", "keeps")
+                                         for start, (end, new) in sorted(edits.items())])

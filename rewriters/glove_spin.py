@@ -42,7 +42,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from rewrite_bench.types import BenchError
-from rewrite_bench.rewriters.substitution import SPIN_STRENGTHS, STOPWORDS, eligible_spans, replace_rate, substitute
+from rewrite_bench.rewriters.provenance import Provenance
+from rewrite_bench.rewriters.substitution import (SPIN_STRENGTHS, STOPWORDS, eligible_spans, replace_rate,
+                                                 substitute_with_provenance)
 
 __all__ = ["GloveSpin", "neighbours"]
 
@@ -274,6 +276,11 @@ class GloveSpin:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return ``text`` with about ``replace_rate`` of its eligible words replaced."""
+        return self.rewrite_with_provenance(text, params, rng)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits, one ``substituted`` span per replaced word."""
         rate = replace_rate(params, self.name)
         spans = eligible_spans(text)
         keyed: list[tuple[int, int, tuple[str, str, str]]] = []
@@ -289,6 +296,6 @@ class GloveSpin:
                     keyed.append((start, end, key))
         options = _options(sorted({key for _, _, key in keyed})) if keyed else {}
         candidates = [(start, end, options[key]) for start, end, key in keyed if options[key]]
-        return substitute(
+        return substitute_with_provenance(
             text, candidates, rate, rng, name=self.name, what="a usable GloVe neighbour"
         )

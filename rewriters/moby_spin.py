@@ -35,8 +35,9 @@ from rewrite_bench.rewriters.substitution import (
     inflect,
     reductions,
     replace_rate,
-    substitute,
+    substitute_with_provenance,
 )
+from rewrite_bench.rewriters.provenance import Provenance
 
 __all__ = ["MobySpin", "moby_thesaurus", "moby_synonyms"]
 
@@ -155,12 +156,17 @@ class MobySpin:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return ``text`` with about ``replace_rate`` of its eligible words replaced."""
+        return self.rewrite_with_provenance(text, params, rng)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits, one ``substituted`` span per replaced word."""
         rate = replace_rate(params, self.name)
         candidates = [
             (start, end, options)
             for start, end in eligible_spans(text)
             if (options := moby_synonyms(text[start:end].lower()))
         ]
-        return substitute(
+        return substitute_with_provenance(
             text, candidates, rate, rng, name=self.name, what="a Moby synonym", pick=_pick
         )

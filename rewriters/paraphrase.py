@@ -50,6 +50,7 @@ from rewrite_bench.text import split_paragraphs, split_sentences, word_ngrams, w
 from rewrite_bench.types import RewriteError
 from rewrite_bench.rewriters.backtranslate import BackTranslatePT, _clean
 from rewrite_bench.rewriters.common import rate_param, replace_spans
+from rewrite_bench.rewriters.provenance import Builder, Provenance, apply_replacements, compose, locate, shift
 from rewrite_bench.rewriters.restructure import Restructure
 from rewrite_bench.rewriters.substitution import STOPWORDS, case_like, eligible_spans, inflect
 
@@ -178,6 +179,18 @@ class Paraphrase:
         return f"{_VERSION}+{BackTranslatePT.engine_version()}"
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
+        return self._paraphrase(text, params, rng, with_provenance=False)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits: each round-tripped sentence one ``translated`` span, swaps in
+        the other sentences ``substituted`` spans, then the restructuring's moves. Every edit
+        keeps the meaning (each sentence passed the MiniLM check)."""
+        out, spans = self._paraphrase(text, params, rng, with_provenance=True)
+        return out, spans or ()
+
+    def _paraphrase(self, text: str, params: Mapping[str, object], rng: random.Random, *,
+                    with_provenance: bool) -> tuple[str, Provenance | None]:
         share = rate_param(params, "translate_share", self.name)
         rate = rate_param(params, "replace_rate", self.name)
         paragraphs = [split_sentences(p) for p in split_paragraphs(text)]
@@ -187,21 +200,48 @@ class Paraphrase:
         from rewrite_bench.embeddings import embed
 
         anchors, candidates, kept = self._round_trips(text, sources)
-        rephrased = self._translate(sources, candidates, kept, share, rng)
+        translated = self._translate(sources, candidates, kept, share, rng)
         source_ngrams = word_ngrams(words(text), _N)
-        rephrased = self._substitute(rephrased, source_ngrams, anchors, rate, rng, embed)
+        rephrased, swaps = self._substitute(translated, source_ngrams, anchors, rate, rng, embed)
         out, k = [], 0
         for para in paragraphs:
             out.append(" ".join(rephrased[k : k + len(para)]))
             k += len(para)
         result = "\n\n".join(out)
+        spans = self._sentence_provenance(text, sources, translated, rephrased, swaps, paragraphs) \
+            if with_provenance else None
         try:
-            result = self._restructure.rewrite(result, params, rng)
+            if spans is not None:
+                result, moves = self._restructure.rewrite_with_provenance(result, params, rng)
+                spans = compose(spans, moves)
+            else:
+                result = self._restructure.rewrite(result, params, rng)
         except RewriteError:
             pass  # nothing to move in a one-sentence text; the wording has changed anyway
         if result == text:
             raise RewriteError(f"{self.name}: no operation changed the text")
-        return result
+        return result, spans
+
+    @staticmethod
+    def _sentence_provenance(text: str, sources: list[str], translated: list[str], rephrased: list[str],
+                             swaps: list[list[tuple[int, int, str]]], paragraphs: list[list[str]]) -> Provenance:
+        """Where each sentence of the text before restructuring comes from."""
+        builder = Builder(text)
+        starts = locate(text, sources)
+        k = 0
+        for p, para in enumerate(paragraphs):
+            for j in range(len(para)):
+                start, end = starts[k], starts[k] + len(sources[k])
+                if k:
+                    builder.add("\n\n" if j == 0 else " ", starts[k - 1] + len(sources[k - 1]), start, "substituted")
+                if translated[k] != sources[k]:
+                    builder.add(rephrased[k], start, end, "translated")
+                else:
+                    sentence, edits = apply_replacements(sources[k], [(a, b, new, "substituted", "keeps")
+                                                                      for a, b, new in swaps[k]])
+                    builder.extend(sentence, shift(edits, 0, start))
+                k += 1
+        return builder.result()[1]
 
     def _round_trips(self, text: str, sources: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
         """The source sentences' embeddings, every sentence's round trip, and which round trips
@@ -244,7 +284,8 @@ class Paraphrase:
         return out
 
     def _substitute(self, sentences: list[str], source_ngrams: set[tuple[str, ...]], anchors: np.ndarray,
-                    rate: float, rng: random.Random, embed: Any) -> list[str]:
+                    rate: float, rng: random.Random, embed: Any
+                    ) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
         """Break the word 5-grams still copied verbatim from the source, with as few and as
         well-fitting swaps as will do it, then check each sentence's meaning.
 
@@ -304,10 +345,13 @@ class Paraphrase:
         return options
 
     def _settle(self, sentences: list[str], anchors: np.ndarray,
-                proposals: list[list[tuple[float, tuple[int, int, str]]]], embed: Any) -> list[str]:
+                proposals: list[list[tuple[float, tuple[int, int, str]]]], embed: Any
+                ) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
         """Apply each sentence's swaps; while a sentence ends under ``sentence_min``, drop the
-        worse-fitting half of its swaps and try again (all such sentences in one encoder call)."""
+        worse-fitting half of its swaps and try again (all such sentences in one encoder call).
+        Returns the sentences and the swaps each one got, ``(start, end, new)`` in its own offsets."""
         out = list(sentences)
+        applied: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
         kept = [sorted(swaps, key=lambda pair: (-pair[0], pair[1])) for swaps in proposals]  # best fit first
         pending = [i for i, swaps in enumerate(kept) if swaps]
         while pending:
@@ -317,8 +361,9 @@ class Paraphrase:
             for i, candidate, c in zip(pending, trial, cosine):
                 if c >= self.sentence_min:
                     out[i] = candidate
+                    applied[i] = sorted(swap for _, swap in kept[i])
                 elif len(kept[i]) > 1:
                     kept[i] = kept[i][: len(kept[i]) // 2]
                     retry.append(i)
             pending = retry
-        return out
+        return out, applied

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from typing import Mapping
 
+from rewrite_bench.rewriters.provenance import Builder, Provenance, compose, locate as _locate, restrict, shift
 from rewrite_bench.text import split_paragraphs, split_sentences, words
 from rewrite_bench.types import BenchError, RewriteError
 
@@ -75,7 +76,17 @@ class Partial:
     }
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random, *, donor: str) -> str:
-        """Return the partial copy of ``text`` with donor sentences in the dropped places.
+        """Return the partial copy of ``text`` with donor sentences in the dropped places (see
+        :meth:`rewrite_with_provenance` for the params)."""
+        return self.rewrite_with_provenance(text, params, rng, donor=donor)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object], rng: random.Random, *,
+                                donor: str) -> tuple[str, Provenance]:
+        """The partial copy of ``text`` with donor sentences in the dropped places, and its edits.
+
+        Kept sentences are copied (or spun: substituted words), donor sentences inserted and
+        dropped sentences deleted; none of these changes what a kept sentence says, so every
+        span keeps the meaning.
 
         Params: ``keep_share`` (share of the original's sentences kept, at least one kept and
         one dropped), ``spin_rate`` (WordNet replace rate on the kept part; 0 keeps it
@@ -89,10 +100,11 @@ class Partial:
         if isinstance(max_blocks, bool) or not isinstance(max_blocks, int) or max_blocks < 1:
             raise BenchError(f"partial param max_blocks must be an integer >= 1, got {max_blocks!r}")
 
-        # (paragraph index, sentence) for the original, in order.
+        # (paragraph index, sentence) for the original, in order, and where each sentence starts.
         sentences = [
             (p, s) for p, paragraph in enumerate(split_paragraphs(text)) for s in split_sentences(paragraph)
         ]
+        starts = _locate(text, [s for _, s in sentences])
         n = len(sentences)
         if n < MIN_SENTENCES:
             raise RewriteError(f"partial: the text has {n} sentence(s); at least {MIN_SENTENCES} are needed")
@@ -111,20 +123,45 @@ class Partial:
         donor_lengths = [len(words(s)) for s in donor_sentences]
         next_donor = _donor_start(donor_lengths, needed, rng)
 
-        # Chunks of the output as (paragraph index, text, is kept), in order.
+        # Chunks of the output as (paragraph index, text, is kept), in order, and each chunk's
+        # provenance; a dropped sentence is recorded as deleted in the chunk that follows it.
         chunks: list[tuple[int, str, bool]] = []
+        built: list[Builder] = []
+        dropped: list[int] = []
         target = emitted = 0.0
         run_has_donor = False
+
+        def piece() -> Builder:
+            """A new chunk's builder, opening with the sentences dropped since the last chunk."""
+            builder = Builder(text)
+            _drop(builder)
+            return builder
+
+        def _drop(builder: Builder) -> None:
+            for k in dropped:
+                builder.add("", starts[k], starts[k] + len(sentences[k][1]), "deleted")
+            dropped.clear()
+
+        def donate(paragraph: int, at: int) -> None:
+            chunks.append((paragraph, donor_sentences[next_donor], False))
+            built.append(piece())
+            built[-1].insert(donor_sentences[next_donor], at)
+
         for i, ((paragraph, sentence), keep) in enumerate(zip(sentences, mask)):
             if keep:
                 if chunks and chunks[-1][2] and chunks[-1][0] == paragraph:
                     chunks[-1] = (paragraph, f"{chunks[-1][1]} {sentence}", True)
+                    _drop(built[-1])
+                    built[-1].add(" ", starts[i - 1] + len(sentences[i - 1][1]), starts[i], "substituted")
                 else:
                     chunks.append((paragraph, sentence, True))
+                    built.append(piece())
+                built[-1].take(starts[i], starts[i] + len(sentence))
                 continue
+            dropped.append(i)
             target += lengths[i] * scale
             while next_donor < len(donor_sentences) and emitted + donor_lengths[next_donor] / 2 <= target:
-                chunks.append((paragraph, donor_sentences[next_donor], False))
+                donate(paragraph, starts[i])
                 emitted += donor_lengths[next_donor]
                 next_donor += 1
                 run_has_donor = True
@@ -132,42 +169,57 @@ class Partial:
             if run_ends:
                 if not run_has_donor and needed > 0 and next_donor < len(donor_sentences):
                     # Every dropped block is replaced by at least one donor sentence.
-                    chunks.append((paragraph, donor_sentences[next_donor], False))
+                    donate(paragraph, starts[i])
                     emitted += donor_lengths[next_donor]
                     next_donor += 1
                 run_has_donor = False
+        _drop(built[-1])  # sentences dropped at the end, with no donor after them
 
+        provenance = [b.result()[1] for b in built]
         if spin_rate > 0.0:
-            chunks = self._spin_kept(chunks, spin_rate, rng)
+            chunks, provenance = self._spin_kept(chunks, provenance, spin_rate, rng)
         by_paragraph: dict[int, list[str]] = {}
         for paragraph, chunk, _ in chunks:
             by_paragraph.setdefault(paragraph, []).append(chunk)
         out = "\n\n".join(" ".join(by_paragraph[p]) for p in sorted(by_paragraph))
         if out == text:
             raise RewriteError("partial: the donor sentences are the dropped ones; nothing changed")
-        return out
+        # The chunks are in paragraph order already: join them as above, with their spans.
+        whole = Builder(text)
+        for k, ((paragraph, chunk, _), spans) in enumerate(zip(chunks, provenance)):
+            if k:
+                low = max((s.source_end for s in provenance[k - 1]), default=0)
+                high = min((s.source_start for s in spans), default=low)
+                gap = " " if chunks[k - 1][0] == paragraph else "\n\n"
+                whole.add(gap, low, max(low, high), "substituted")
+            whole.extend(chunk, spans)
+        if whole.text != out:  # cannot happen: the chunks are in paragraph order
+            raise RuntimeError("partial: the chunks' provenance does not rebuild the rewrite")
+        return whole.result()
 
     @staticmethod
     def _spin_kept(
-        chunks: list[tuple[int, str, bool]], rate: float, rng: random.Random
-    ) -> list[tuple[int, str, bool]]:
-        """The chunks with the kept ones spun together (one text, so names are seen in context).
+        chunks: list[tuple[int, str, bool]], provenance: list[Provenance], rate: float, rng: random.Random
+    ) -> tuple[list[tuple[int, str, bool]], list[Provenance]]:
+        """The chunks with the kept ones spun together (one text, so names are seen in context),
+        and their provenance with the spun words substituted.
 
         A kept part without any replaceable word stays verbatim.
         """
         from rewrite_bench.rewriters.wordnet_spin import WordNetSpin
 
         kept = [i for i, chunk in enumerate(chunks) if chunk[2]]
+        joined = "\n\n".join(chunks[i][1] for i in kept)
         try:
-            spun = WordNetSpin().rewrite(
-                "\n\n".join(chunks[i][1] for i in kept), {"replace_rate": rate}, rng
-            )
+            spun, spin = WordNetSpin().rewrite_with_provenance(joined, {"replace_rate": rate}, rng)
         except RewriteError:
-            return chunks
+            return chunks, provenance
         pieces = split_paragraphs(spun)
         if len(pieces) != len(kept):  # cannot happen: spinning replaces words only
             raise RuntimeError(f"partial: spinning changed {len(kept)} kept blocks into {len(pieces)}")
-        out = list(chunks)
-        for i, piece in zip(kept, pieces):
+        out, spans = list(chunks), list(provenance)
+        joined_at = _locate(joined, [chunks[i][1] for i in kept])
+        for i, piece, at, source_at in zip(kept, pieces, _locate(spun, pieces), joined_at):
             out[i] = (chunks[i][0], piece, True)
-        return out
+            spans[i] = compose(provenance[i], shift(restrict(spin, at, at + len(piece)), 0, -source_at))
+        return out, spans

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from typing import Mapping
 
 from rewrite_bench.text import split_paragraphs, split_sentences, word_change_rate
 from rewrite_bench.types import RewriteError
 from rewrite_bench.rewriters.common import rate_param
+from rewrite_bench.rewriters.provenance import Builder, Provenance, aligned_spans, locate
 
 __all__ = ["Restructure"]
 
@@ -256,6 +258,25 @@ class Restructure:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return ``text`` restructured; raise :class:`RewriteError` if no operation applies."""
+        return self._restructure(text, params, rng)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The restructured text and its edits.
+
+        Which paragraph of the source each paragraph of the rewrite is, is known; inside a
+        changed paragraph the pieces are found by aligning it with its source paragraph
+        (:func:`~rewrite_bench.rewriters.provenance.aligned_spans`), which is exact up to a
+        phrase repeated within one paragraph, because every operation only moves words, changes a
+        capital or punctuation, or adds a short opener ("Meanwhile, "). Every span keeps the
+        meaning.
+        """
+        out, originals, before, paragraphs, order = self._restructure(text, params, rng)
+        return out, self._provenance(text, originals, before, paragraphs, order)
+
+    def _restructure(self, text: str, params: Mapping[str, object], rng: random.Random
+                     ) -> tuple[str, list[str], list[list[str]], list[list[str]], list[int]]:
+        """The rewrite, the source's paragraphs and sentences, the rewrite's sentences and paragraph order."""
         clause_rate = rate_param(params, "clause_rate", "restructure")
         split_rate = rate_param(params, "split_rate", "restructure")
         merge_rate = rate_param(params, "merge_rate", "restructure")
@@ -283,7 +304,30 @@ class Restructure:
             out = self._join(originals, before, paragraphs, order)
         if out == text:
             raise RewriteError("restructure: the operations left the text unchanged")
-        return out
+        return out, originals, before, paragraphs, order
+
+    @staticmethod
+    def _provenance(text: str, originals: list[str], before: list[list[str]], after: list[list[str]],
+                    order: list[int]) -> Provenance:
+        """The spans of :meth:`_join`'s text in ``text``, paragraph by paragraph."""
+        starts = locate(text, originals)
+        out = Builder(text)
+        previous_end = 0
+        for place, k in enumerate(order):
+            start, end = starts[k], starts[k] + len(originals[k])
+            if place:
+                out.add("\n\n", previous_end, max(previous_end, start), "substituted")
+            moved = k != place
+            if after[k] == before[k]:
+                out.take(start, end, moved=moved)
+            else:
+                rendered = " ".join(after[k])
+                spans = aligned_spans(rendered, originals[k], start)
+                if moved:
+                    spans = tuple(replace(s, kind="moved") if s.kind == "copied" else s for s in spans)
+                out.extend(rendered, spans)
+            previous_end = end
+        return out.result()[1]
 
     @staticmethod
     def _join(

@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 from rewrite_bench.text import split_paragraphs, split_sentences
 from rewrite_bench.types import RewriteError
 from rewrite_bench.rewriters.common import rate_param, replace_spans
+from rewrite_bench.rewriters.provenance import Provenance, apply_replacements
 
 __all__ = [
     "STOPWORDS",
@@ -29,6 +30,7 @@ __all__ = [
     "replace_rate",
     "replace_spans",
     "substitute",
+    "substitute_with_provenance",
 ]
 
 #: English function words (and a few empty verbs/adverbs) that spinners leave alone.
@@ -268,7 +270,7 @@ def _choice(options: Sequence[str], rng: random.Random) -> str:
     return rng.choice(options)
 
 
-def substitute(
+def substitute_with_provenance(
     text: str,
     candidates: Sequence[tuple[int, int, Sequence[str]]],
     rate: float,
@@ -277,28 +279,36 @@ def substitute(
     name: str,
     what: str,
     pick: Callable[[Sequence[str], random.Random], str] = _choice,
-) -> str:
-    """Replace about ``rate`` of the candidate spans, each by ``pick(options, rng)``.
+) -> tuple[str, Provenance]:
+    """Replace about ``rate`` of the candidate spans, each by ``pick(options, rng)``; the rewrite and its edits.
 
     ``candidates`` are ``(start, end, options)`` in text order, every one with at least one
     option. Each is chosen with probability ``rate`` (at least one is always chosen), then the
-    chosen ones get their replacement in text order, cased like the word they replace. Raises
-    :class:`RewriteError` naming the spinner ``name`` when there is no candidate ("no content
-    word with {what}") or the output equals the input.
+    chosen ones get their replacement in text order, cased like the word they replace. Each
+    replacement is a ``substituted`` span that keeps the meaning: a spinner offers synonyms,
+    and which sense it picked is not known here. Raises :class:`RewriteError` naming the
+    spinner ``name`` when there is no candidate ("no content word with {what}") or the output
+    equals the input.
     """
     if not candidates:
         raise RewriteError(f"{name}: no content word with {what}")
     chosen = {i for i in range(len(candidates)) if rng.random() < rate}
     if not chosen:
         chosen = {rng.randrange(len(candidates))}
-    out = replace_spans(
+    out, spans = apply_replacements(
         text,
         [
-            (start, end, case_like(text[start:end], pick(options, rng)))
+            (start, end, case_like(text[start:end], pick(options, rng)), "substituted", "keeps")
             for i, (start, end, options) in enumerate(candidates)
             if i in chosen
         ],
     )
     if out == text:
         raise RewriteError(f"{name}: the substitutions left the text unchanged")
-    return out
+    return out, spans
+
+
+def substitute(text: str, candidates: Sequence[tuple[int, int, Sequence[str]]], rate: float, rng: random.Random,
+               *, name: str, what: str, pick: Callable[[Sequence[str], random.Random], str] = _choice) -> str:
+    """:func:`substitute_with_provenance` without the provenance."""
+    return substitute_with_provenance(text, candidates, rate, rng, name=name, what=what, pick=pick)[0]

@@ -25,7 +25,9 @@ from typing import Mapping
 
 from rewrite_bench.text import split_paragraphs, split_sentences, words
 from rewrite_bench.types import RewriteError
-from rewrite_bench.rewriters.common import rate_param, replace_spans
+from rewrite_bench.rewriters.common import rate_param
+from rewrite_bench.rewriters.provenance import (Builder, Provenance, Replacement, apply_replacements, compose,
+                                                locate as _locate)
 
 __all__ = ["WebNoise", "BOILERPLATE"]
 
@@ -173,24 +175,28 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 def _char_edits(
     text: str, params: Mapping[str, float], rng: random.Random
-) -> list[tuple[int, int, str]]:
-    """Typo, number, name and quotation-mark edits as ``(start, end, replacement)`` spans."""
-    edits: list[tuple[int, int, str]] = []
+) -> list[Replacement]:
+    """Typo, number, name and quotation-mark edits as ``(start, end, replacement, kind, meaning)``.
+
+    A typo in a word keeps the meaning; a mangled number or name changes it ("Thirty" ->
+    "Threety" is another number to a reader); dropped quotation marks keep it.
+    """
+    edits: list[Replacement] = []
     for m in _LOWER_WORD.finditer(text):
         if rng.random() < params["typo_rate"]:
-            edits.append((m.start(), m.end(), _typo(m.group(), rng)))
+            edits.append((m.start(), m.end(), _typo(m.group(), rng), "substituted", "keeps"))
     for m in _NUMBER.finditer(text):
         if rng.random() < params["number_rate"]:
-            edits.append((m.start(), m.end(), _mangle_number(m.group(), rng)))
+            edits.append((m.start(), m.end(), _mangle_number(m.group(), rng), "substituted", "changes"))
     for m in _NAME_WORD.finditer(text):
         if m.group() in _NOT_NAMES or _sentence_initial(text, m.start()):
             continue
         if rng.random() < params["name_rate"]:
-            edits.append((m.start(), m.end(), _mangle_name(m.group(), rng)))
+            edits.append((m.start(), m.end(), _mangle_name(m.group(), rng), "substituted", "changes"))
     for start, end in _paragraph_spans(text):
         quotes = list(_QUOTES.finditer(text, start, end))
         if quotes and rng.random() < params["quote_drop_rate"]:
-            edits.extend((q.start(), q.end(), "") for q in quotes)
+            edits.extend((q.start(), q.end(), "", "deleted", "keeps") for q in quotes)
     return sorted(edits)
 
 
@@ -304,42 +310,69 @@ class WebNoise:
 
     def rewrite(self, text: str, params: Mapping[str, object], rng: random.Random) -> str:
         """Return ``text`` with web noise added; raise :class:`RewriteError` if it has no words."""
+        return self.rewrite_with_provenance(text, params, rng)[0]
+
+    def rewrite_with_provenance(self, text: str, params: Mapping[str, object],
+                                rng: random.Random) -> tuple[str, Provenance]:
+        """The rewrite and its edits: typos and mangled numbers and names substituted in place
+        (the last two change the meaning), boilerplate, headline and byline inserted."""
         rates = {key: rate_param(params, key, "web-noise") for key in self._PARAMS}
         if not words(text):
             raise RewriteError("web-noise: the text has no words to add noise to")
         sentences = [s for p in split_paragraphs(text) for s in split_sentences(p)]
-        edits = _char_edits(text, rates, rng)
-        noisy = replace_spans(text, edits)
+        noisy, edited = apply_replacements(text, _char_edits(text, rates, rng))
         paragraphs = split_paragraphs(noisy)
+        located = _locate(noisy, paragraphs)
 
         # Boilerplate: inside paragraphs at sentence gaps (own line), and after each paragraph.
+        # Each body entry is built over ``noisy`` with where its pieces come from.
         inserted = 0
-        body: list[str] = []
-        for paragraph in paragraphs:
-            pieces: list[str] = []
+        body: list[Builder] = []
+        for paragraph, at in zip(paragraphs, located):
+            piece = Builder(noisy)
             cursor = 0
             for end, start in _sentence_gaps(paragraph):
                 if rng.random() < rates["boilerplate_rate"]:
                     line = _boilerplate(text, sentences, rng)
-                    pieces += [paragraph[cursor:end], "\n", line, "\n"]
+                    piece.take(at + cursor, at + end)
+                    piece.add("\n", at + end, at + start, "substituted")  # the space before the line
+                    piece.insert(line + "\n", at + start)
                     cursor = start
                     inserted += 1
-            body.append("".join(pieces) + paragraph[cursor:])
+            piece.take(at + cursor, at + len(paragraph))
+            body.append(piece)
             if rng.random() < rates["boilerplate_rate"]:
-                body.append(_boilerplate(text, sentences, rng))
+                body.append(_inserted(noisy, _boilerplate(text, sentences, rng), at + len(paragraph)))
                 inserted += 1
 
-        header: list[str] = []
+        header: list[Builder] = []
         if sentences and rng.random() < rates["headline_rate"]:
             headline = _headline(sentences[0], rng, first_clause=True)
             if headline is not None:
-                header.append(rng.choice(_HEADLINE_PREFIXES) + headline)
+                header.append(_inserted(noisy, rng.choice(_HEADLINE_PREFIXES) + headline, 0))
         if rng.random() < rates["byline_rate"]:
-            header.append(_byline(rng))
+            header.append(_inserted(noisy, _byline(rng), 0))
 
         if not (inserted or header) and words(noisy) == words(text):
             # Nothing drawn at these rates, or only quotation marks dropped (which a word-level
             # comparison cannot see): one boilerplate line after a random paragraph.
             k = rng.randrange(len(body))
-            body.insert(k + 1, _boilerplate(text, sentences, rng))
-        return "\n\n".join(header + body)
+            after = max(span.source_end for span in body[k].result()[1]) if body[k].text else 0
+            body.insert(k + 1, _inserted(noisy, _boilerplate(text, sentences, rng), after))
+        out = Builder(noisy)
+        for i, piece in enumerate(header + body):
+            if i:  # a paragraph break: the source's own where it stood between these two
+                _, before = (header + body)[i - 1].result()
+                _, after = piece.result()
+                low = before[-1].source_end if before else 0
+                high = after[0].source_start if after else low
+                out.add("\n\n", low, max(low, high), "substituted")
+            out.extend(piece.text, piece.result()[1])
+        rewrite, spans = out.result()
+        return rewrite, compose(edited, spans)
+
+
+def _inserted(source: str, line: str, at: int) -> Builder:
+    piece = Builder(source)
+    piece.insert(line, at)
+    return piece

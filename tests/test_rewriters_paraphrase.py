@@ -88,10 +88,11 @@ def test_meaning_check_drops_the_worst_fitting_swaps_until_the_sentence_passes()
             out.append([1.0, 0.0] if lost <= 1 else [0.0, 1.0])
         return np.asarray(out, dtype=np.float32)
 
-    kept = rewriter._settle([sentence], np.asarray([[1.0, 0.0]], dtype=np.float32), [swaps], embed)
+    kept, applied = rewriter._settle([sentence], np.asarray([[1.0, 0.0]], dtype=np.float32), [swaps], embed)
     assert kept == ["ALPHA beta gamma delta"]  # halved twice: the best-fitting swap survives
-    nothing = rewriter._settle([sentence], np.asarray([[0.0, 0.0]], dtype=np.float32), [swaps], embed)
-    assert nothing == [sentence]  # no swap keeps the meaning: the sentence is left alone
+    assert applied == [[(0, 5, "ALPHA")]]  # and it is the swap the provenance records
+    nothing, none = rewriter._settle([sentence], np.asarray([[0.0, 0.0]], dtype=np.float32), [swaps], embed)
+    assert nothing == [sentence] and none == [[]]  # no swap keeps the meaning: the sentence is left alone
 
 
 def test_deterministic_for_a_seed(paraphrase: Paraphrase, outputs):
