@@ -174,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where built data are cached: the figures (<results>/figures/*.png) read the default "
                             "build's labels (default: $REWRITE_BENCH_CACHE or ~/.cache/rewrite-bench)")
 
+    show = commands.add_parser("show", help="show one rewrite beside its source, every edit marked",
+                               formatter_class=_Formatter,
+                               epilog="examples:\n  bench show news-bg-0042~paraphrase~heavy\n"
+                                      "  bench show news-bg-0042~paraphrase+web-noise~medium --color always | less -R")
+    show.add_argument("rewrite_id", metavar="REWRITE_ID",
+                      help="a rewrite of the build: ORIGINAL~REWRITER~STRENGTH (an unknown one lists real ones)")
+    _add_data_args(show)
+    show.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="mark edits in colour (auto: when writing to a terminal) or with brackets")
+
     report = commands.add_parser("report", help="write a static HTML report (tables, ROC curves, heatmaps, examples)",
                                  formatter_class=_Formatter,
                                  epilog="examples:\n  bench report                 then open report/index.html\n"
@@ -547,6 +557,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_show(args: argparse.Namespace) -> int:
+    from rewrite_bench.show import LEGEND, colour_legend, edit_summary, explain_rewrite, render_edits
+
+    explained = explain_rewrite(_load_data(args), args.rewrite_id)
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    print(f"{explained.rewrite_id}: rewriter {explained.rewriter}, strength {explained.strength}, "
+          f"seed {explained.seed}\n\nsource:\n{explained.source}\n")
+    if explained.remade != explained.stored:
+        print("note: made again now, the rewrite differs from the stored one (a translation engine's output "
+              "can depend on the machine); the marks are on the rewrite made now\n")
+    print(f"rewrite, its edits marked ({colour_legend() if colour else LEGEND}):")
+    print(render_edits(explained.source, explained.remade, explained.spans, colour=colour))
+    print(f"\n{edit_summary(explained.remade, explained.spans)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 model failure, 2 usage or data error)."""
     args = build_parser().parse_args(argv)
@@ -561,6 +587,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _cmd_build(args) if args.command == "build" else _cmd_eval(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command == "show":
+            return _cmd_show(args)
         return _cmd_leaderboard(args)
     except BenchError as error:
         from rewrite_bench.runner import ModelError

@@ -24,7 +24,7 @@ from rewrite_bench.types import BenchError, Original, Rewrite, RewriteError, Rew
 if TYPE_CHECKING:
     from rewrite_bench.executors import Executor
 
-__all__ = ["PlanEntry", "RewriteFailure", "make_rewriter", "make_rewrites", "rewrite_seed", "resolve_plan"]
+__all__ = ["PlanEntry", "RewriteFailure", "donors_for", "make_rewriter", "make_rewrites", "rewrite_seed", "resolve_plan"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def resolve_plan(plan: Sequence[PlanEntry], originals: Sequence[Original], seed:
     return resolved
 
 
-def _donors(originals: Sequence[Original], seed: int) -> dict[str, str]:
+def donors_for(originals: Sequence[Original], seed: int) -> dict[str, str]:
     """For each original, the text of a donor: another original of its split and domain.
 
     Partial copies mix in text a content farm would plausibly mix in, and the copy should not
@@ -222,7 +222,7 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     failure; any other exception aborts the build naming the original and the rewriter.
     """
     resolved = resolve_plan(plan, originals, seed, cache_dir, slow_cap)
-    donors = _donors(originals, seed)
+    donors = donors_for(originals, seed)
     jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen
             if only is None or original.id in only]
     from rewrite_bench.executors import RayExecutor, current_executor

@@ -111,8 +111,8 @@ def test_bad_specs_are_clear(user_rewriters):
 
 
 def test_donors_come_from_the_same_split_and_domain():
-    from rewrite_bench.rewriting import _donors
+    from rewrite_bench.rewriting import donors_for
 
-    donors = _donors(_originals(), seed=0)
+    donors = donors_for(_originals(), seed=0)
     assert donors["o1"] == _originals()[3].text  # the only other test news original
     assert "o2" not in donors and "o0" not in donors  # nothing else in their split and domain
