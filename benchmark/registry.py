@@ -88,7 +88,7 @@ REWRITERS: Mapping[str, Entry] = _table(
     Entry("partial", "rewrite_bench.rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),
     Entry("web-noise", "rewrite_bench.rewriters.web_noise:WebNoise", "Republishing noise: boilerplate, headline/byline, typos, mangled numbers and names"),
     Entry("evasion", "rewrite_bench.rewriters.evasion:Evasion", "Anti-fingerprinting tricks: homoglyphs, zero-width characters, odd spaces"),
-    Entry("distort", "rewrite_bench.rewriters.distort:Distort", "Meaning changes real spinners make (numbers, numerals, negation, antonyms, names swapped or dropped), each recorded as a span; not in the default build"),
+    Entry("distort", "rewrite_bench.rewriters.distort:Distort", "Meaning changes real spinners make (numbers, numerals, negation, antonyms, quotes given to another speaker, names swapped or dropped), each recorded as a span; not in the default build"),
     Entry("llm", "rewrite_bench.rewriters.llm:LLMParaphrase", "LLM paraphrase with a model you name (transformers or OpenAI-compatible); see README"),
 )
 

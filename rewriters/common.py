@@ -5,7 +5,11 @@ from typing import Mapping, Sequence
 
 from rewrite_bench.types import BenchError
 
-__all__ = ["rate_param", "replace_spans"]
+__all__ = ["NUMBER_WORDS", "rate_param", "replace_spans"]
+
+#: Number words whose misspelling or change changes a figure ("one" is left out: mostly a pronoun).
+NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                         "fifty sixty seventy eighty ninety hundred thousand million billion".split())
 
 
 def rate_param(params: Mapping[str, object], key: str, rewriter: str) -> float:

@@ -10,6 +10,8 @@ changes, so that every difference between source and rewrite is a known meaning 
 - ``numeral``: a number word misspelt (thirty -> thirrty, seven -> sevan);
 - ``negation``: an auxiliary negated or its negation removed (was -> was not, didn't -> did);
 - ``antonym``: an adjective or adverb replaced by its WordNet antonym (early -> late);
+- ``attribution``: the speaker of a quote or claim replaced by another name of the text
+  ("Puerta said" -> "Saa said", "said Smith" -> "said Jones");
 - ``entity-swap``: a capitalised name replaced by another name of the same text;
 - ``entity-drop``: a name dropped with the preposition that introduced it ("via Embalo").
 
@@ -28,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from rewrite_bench.rewriters.common import rate_param, replace_spans
+from rewrite_bench.rewriters.common import NUMBER_WORDS, rate_param, replace_spans
 from rewrite_bench.rewriters.provenance import Provenance, apply_replacements
 from rewrite_bench.rewriters.substitution import case_like, sentence_starts
 from rewrite_bench.types import RewriteError
@@ -36,7 +38,7 @@ from rewrite_bench.types import RewriteError
 __all__ = ["Distort", "Distortion", "KINDS"]
 
 #: Every kind of change, in the order the module docstring explains them.
-KINDS = ("number", "numeral", "negation", "antonym", "entity-swap", "entity-drop")
+KINDS = ("number", "numeral", "negation", "antonym", "attribution", "entity-swap", "entity-drop")
 
 _STRENGTHS: Mapping[str, Mapping[str, object]] = {
     "light": {"distort_rate": 0.1},
@@ -45,14 +47,16 @@ _STRENGTHS: Mapping[str, Mapping[str, object]] = {
 }
 
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])|(?<![\w.,])\d+(?![\w,])")
-_NUMERAL = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-                      r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion)\b", re.IGNORECASE)
+_NUMERAL = re.compile(rf"\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.IGNORECASE)
 _AUXILIARIES = "is|are|was|were|has|have|had|does|do|did|can|could|will|would|should|must|may|might"
 # A negated auxiliary: "was not", "didn't", "can't", "won't".
 _NEGATED = re.compile(rf"\b(?:(?:{_AUXILIARIES}) not|(?:{_AUXILIARIES})n't|can't|won't)\b", re.IGNORECASE)
 # A plain auxiliary followed by a word that it could govern (not "is." or "has,").
 _PLAIN = re.compile(rf"\b(?:{_AUXILIARIES})\b(?= [a-z])", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*\b")
+# The speaker of a claim: "Smith said", "said Mr Smith".
+_SPEAKER = re.compile(r"\b((?:[A-Z][a-z]+ )*[A-Z][a-z]+) (?:said|says|told)\b"
+                      r"|\b(?:said|says) ((?:[A-Z][a-z]+ )*[A-Z][a-z]+)\b")
 _INTRODUCED = re.compile(r" (?:to|via|by|from|with) ([A-Z][a-z]+(?: [A-Z][a-z]+)*)\b")
 _WORD = re.compile(r"\b[a-z]+\b")
 _VOWELS = "aeiou"
@@ -104,7 +108,8 @@ class Distort:
         rate = rate_param(params, "distort_rate", self.name)
         starts = sentence_starts(text)
         names = sorted({m.group() for m in _NAME.finditer(text)  # a sentence's first word may be no name
-                        if m.start() not in starts and m.group() not in _NOT_NAMES})
+                        if m.start() not in starts and m.group() not in _NOT_NAMES}
+                       | {speaker for _, _, speaker in _speakers(text)})
         by_sentence: dict[int, list[_Site]] = {}
         for site in _sites(text, set(starts), swappable=len(names) > 1):
             by_sentence.setdefault(bisect.bisect_right(starts, site.start), []).append(site)
@@ -140,6 +145,7 @@ def _sites(text: str, starts: set[int], swappable: bool) -> list[_Site]:
     found += [_Site("antonym", m.start(), m.end()) for m in _WORD.finditer(text) if m.group() in antonyms]
     found += [_Site("entity-drop", m.start(), m.end()) for m in _INTRODUCED.finditer(text)
               if m.group(1) not in _NOT_NAMES]
+    found += [_Site("attribution", start, end) for start, end, _ in _speakers(text) if swappable]
     found += [_Site("entity-swap", m.start(), m.end()) for m in _NAME.finditer(text)
               if swappable and m.start() not in starts and m.group() not in _NOT_NAMES]
     kept: list[_Site] = []
@@ -147,6 +153,16 @@ def _sites(text: str, starts: set[int], swappable: bool) -> list[_Site]:
         if not kept or site.start >= kept[-1].end:
             kept.append(site)
     return kept
+
+
+def _speakers(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, name)`` of every speaker a claim is attributed to (pronouns left out)."""
+    out = []
+    for m in _SPEAKER.finditer(text):
+        group = 1 if m.group(1) is not None else 2
+        if m.group(group) not in _NOT_NAMES:
+            out.append((m.start(group), m.end(group), m.group(group)))
+    return out
 
 
 def _change(kind: str, before: str, names: list[str], rng: random.Random) -> str:
@@ -161,7 +177,7 @@ def _change(kind: str, before: str, names: list[str], rng: random.Random) -> str
         from rewrite_bench.rewriters.wordnet_spin import wordnet_antonyms
 
         return case_like(before, rng.choice(wordnet_antonyms()[before.lower()]))
-    if kind == "entity-swap":
+    if kind in ("attribution", "entity-swap"):
         return rng.choice([name for name in names if name != before])
     return ""  # entity-drop: the preposition and the name go
 

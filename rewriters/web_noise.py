@@ -25,7 +25,7 @@ from typing import Mapping
 
 from rewrite_bench.text import split_paragraphs, split_sentences, words
 from rewrite_bench.types import RewriteError
-from rewrite_bench.rewriters.common import rate_param
+from rewrite_bench.rewriters.common import NUMBER_WORDS, rate_param
 from rewrite_bench.rewriters.provenance import (Builder, Provenance, Replacement, apply_replacements, compose,
                                                 locate as _locate)
 
@@ -178,13 +178,16 @@ def _char_edits(
 ) -> list[Replacement]:
     """Typo, number, name and quotation-mark edits as ``(start, end, replacement, kind, meaning)``.
 
-    A typo in a word keeps the meaning; a mangled number or name changes it ("Thirty" ->
-    "Threety" is another number to a reader); dropped quotation marks keep it.
+    A typo in a word keeps the meaning, except in a number word; a mangled number or name
+    changes it ("Thirty" -> "Threety" is another number to a reader); dropped quotation marks
+    keep it.
     """
     edits: list[Replacement] = []
     for m in _LOWER_WORD.finditer(text):
         if rng.random() < params["typo_rate"]:
-            edits.append((m.start(), m.end(), _typo(m.group(), rng), "substituted", "keeps"))
+            # A misspelt number word ("thirty" -> "thirrty") is a changed figure to a reader.
+            meaning = "changes" if m.group() in NUMBER_WORDS else "keeps"
+            edits.append((m.start(), m.end(), _typo(m.group(), rng), "substituted", meaning))
     for m in _NUMBER.finditer(text):
         if rng.random() < params["number_rate"]:
             edits.append((m.start(), m.end(), _mangle_number(m.group(), rng), "substituted", "changes"))

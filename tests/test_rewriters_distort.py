@@ -67,6 +67,8 @@ def test_every_kind_occurs_on_news():
     ("The company didn't report it.", "negation", lambda after: after == "did"),
     ("The plan was approved.", "negation", lambda after: after == "was not"),
     ("It came as a large surprise.", "antonym", lambda after: after == "small"),
+    ("The senate leader Ramon Puerta resigned. The move was final, Saa said.", "attribution", lambda after: after == "Ramon Puerta"),
+    ("The senate leader Ramon Puerta resigned, said Saa.", "attribution", lambda after: after == "Ramon Puerta"),
 ])
 def test_each_kind_of_change_on_a_sentence(source, kind, check):
     distort = Distort()

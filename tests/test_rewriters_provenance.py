@@ -197,3 +197,14 @@ def test_meaning_changes_are_marked_where_the_rewriter_makes_them():
         rewriter = make_rewriter(spec)
         _, spans = rewrite_with_provenance(rewriter, text, rewriter.strengths["heavy"], random.Random(0))
         assert all(s.meaning == "keeps" for s in spans), spec
+
+
+def test_web_noise_marks_a_misspelt_number_word_as_a_meaning_change_and_other_typos_not():
+    from rewrite_bench.rewriters.web_noise import WebNoise
+
+    text = "The council said thirty members voted against the budget plan."
+    params = {key: 0.0 for key in WebNoise._PARAMS} | {"typo_rate": 1.0}
+    rewrite, spans = WebNoise().rewrite_with_provenance(text, params, random.Random(0))
+    typos = {text[s.source_start:s.source_end]: s.meaning for s in spans if s.kind == "substituted"}
+    assert typos["thirty"] == "changes"
+    assert {word for word, meaning in typos.items() if meaning == "keeps"} >= {"council", "members", "budget"}
