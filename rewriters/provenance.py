@@ -23,7 +23,9 @@ Offsets are Python string indices (code points). Chains compose their steps' pro
 """
 from __future__ import annotations
 
+import bisect
 import random
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -177,32 +179,44 @@ class Builder:
         return self.text, tuple(self._spans)
 
 
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
 def verbatim_tiles(text: str, source: str, min_length: int = 8) -> list[tuple[int, int, int]]:
     """Greedy string tiling: ``(text_start, source_start, length)`` of the longest common pieces.
 
     The longest piece the two share is taken first, then the longest among what is left of
     both, and so on down to ``min_length`` characters (shorter pieces, such as "the", would
-    match anywhere). Sorted by position in ``text``. For rewriters whose edits only move text
-    (clauses and sentences) this recovers where each moved piece came from; a phrase that
-    occurs twice in ``source`` may be given its other occurrence.
+    match anywhere). Pieces are runs of whole tokens (words, spaces, punctuation marks), which
+    keeps the search fast on long texts. Sorted by position in ``text``. For rewriters whose
+    edits only move text (clauses and sentences) this recovers where each moved piece came
+    from; a phrase that occurs twice in ``source`` may be given its other occurrence.
     """
     from difflib import SequenceMatcher
 
-    matcher = SequenceMatcher(None, text, source, autojunk=False)
-    free_text, free_source = [(0, len(text))], [(0, len(source))]
+    text_tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
+    source_tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(source)]
+    matcher = SequenceMatcher(None, [t for _, t in text_tokens], [t for _, t in source_tokens], autojunk=False)
+    text_at = [at for at, _ in text_tokens] + [len(text)]
+    source_at = [at for at, _ in source_tokens] + [len(source)]
+    free_text, free_source = [(0, len(text_tokens))], [(0, len(source_tokens))]
     tiles: list[tuple[int, int, int]] = []
+    # The longest match of a pair of free intervals stays the same until one of them is cut.
+    longest: dict[tuple[int, int, int, int], Any] = {}
     while True:
-        best = None
+        best, best_chars = None, 0
         for text_low, text_high in free_text:
             for source_low, source_high in free_source:
-                if min(text_high - text_low, source_high - source_low) < min_length:
-                    continue
-                match = matcher.find_longest_match(text_low, text_high, source_low, source_high)
-                if match.size >= min_length and (best is None or match.size > best.size):
-                    best = match
+                key = (text_low, text_high, source_low, source_high)
+                if key not in longest:
+                    longest[key] = matcher.find_longest_match(text_low, text_high, source_low, source_high)
+                match = longest[key]
+                chars = text_at[match.a + match.size] - text_at[match.a]
+                if match.size and chars >= min_length and chars > best_chars:
+                    best, best_chars = match, chars
         if best is None:
             return sorted(tiles)
-        tiles.append((best.a, best.b, best.size))
+        tiles.append((text_at[best.a], source_at[best.b], best_chars))
         free_text = _cut(free_text, best.a, best.a + best.size)
         free_source = _cut(free_source, best.b, best.b + best.size)
 
@@ -335,9 +349,16 @@ def compose(first: Sequence[Span], second: Sequence[Span]) -> Provenance:
     """
     out: list[Span] = []
     carried: set[int] = set()
+    # ``first`` is in text order, so the spans under a range of ``B`` are found by bisection.
+    starts, ends = [early.start for early in first], [early.end for early in first]
+
+    def near(low: int, high: int) -> range:
+        return range(bisect.bisect_left(ends, low), bisect.bisect_right(starts, high))
+
     for late in second:
         if late.kind in VERBATIM:
-            for index, early in enumerate(first):
+            for index in near(late.source_start, late.source_end):
+                early = first[index]
                 if early.kind == "deleted":
                     if late.source_start <= early.start <= late.source_end and index not in carried:
                         carried.add(index)
@@ -356,14 +377,15 @@ def compose(first: Sequence[Span], second: Sequence[Span]) -> Provenance:
                     out.append(Span(at, at + high - low, early.source_start, early.source_end, early.kind,
                                     early.meaning))
             continue
-        under = [early for early in first if early.kind != "deleted" and early.start < late.source_end
+        nearby = [first[index] for index in near(late.source_start, late.source_end)]
+        under = [early for early in nearby if early.kind != "deleted" and early.start < late.source_end
                  and early.end > late.source_start]
         if under and late.kind != "inserted":
             pieces = [_source_of(early, late.source_start, late.source_end) for early in under]
             source_start = min(start for start, _ in pieces)
             source_end = max(end for _, end in pieces)
             # A deletion of the first step under this span is absorbed by it, its meaning change too.
-            absorbed = [early for early in first if early.kind == "deleted"
+            absorbed = [early for early in nearby if early.kind == "deleted"
                         and late.source_start <= early.start < late.source_end]
             changes = late.meaning == "changes" or any(early.meaning == "changes" for early in under + absorbed)
         else:
