@@ -43,6 +43,7 @@ __all__ = [
     "CorpusStats",
     "DedupResult",
     "data_dir",
+    "first_of_each_domain",
     "source_files",
     "load_news",
     "clean_wiki_article",
@@ -472,3 +473,9 @@ def read_originals(seed: int = 0, fractions: Mapping[str, float] = SPLIT_FRACTIO
 def load_originals(seed: int = 0, fractions: Mapping[str, float] = SPLIT_FRACTIONS) -> list[Original]:
     """All originals, deduplicated, with splits assigned, sorted by id."""
     return load_originals_with_stats(seed, fractions)[0]
+
+
+def first_of_each_domain(originals: Sequence[Original], n: int) -> list[Original]:
+    """``n`` originals, half news and half encyclopedia, the first of each in id order (a stable sample)."""
+    return ([o for o in originals if o.domain == "news"][: n // 2]
+            + [o for o in originals if o.domain == "encyclopedia"][: n - n // 2])

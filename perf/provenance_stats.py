@@ -36,14 +36,13 @@ def main() -> int:
     args = parser.parse_args()
 
     from rewrite_bench.build import DEFAULT_PLAN
-    from rewrite_bench.corpus import load_originals
+    from rewrite_bench.corpus import first_of_each_domain, load_originals
     from rewrite_bench.rewriters.provenance import problems
     from rewrite_bench.rewriting import donors_for, make_rewriter, rewrite_seed
     from rewrite_bench.types import RewriteError
 
     originals = load_originals()
-    sample = ([o for o in originals if o.domain == "news"][: args.n // 2]
-              + [o for o in originals if o.domain == "encyclopedia"][: args.n - args.n // 2])
+    sample = first_of_each_domain(originals, args.n)
     donors = donors_for(originals, 0)
     specs = [entry.spec for entry in DEFAULT_PLAN if entry.spec not in args.skip] + ["distort"]
     print(f"{len(sample)} originals, each at every strength\n")

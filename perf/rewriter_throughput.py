@@ -23,13 +23,12 @@ def main() -> int:
     args = parser.parse_args()
 
     from rewrite_bench.build import DEFAULT_PLAN
-    from rewrite_bench.corpus import load_originals
+    from rewrite_bench.corpus import first_of_each_domain, load_originals
     from rewrite_bench.rewriting import donors_for, make_rewriter, rewrite_seed
     from rewrite_bench.text import length_ratio, ngram_containment, word_change_rate
 
     originals = load_originals()
-    sample = ([o for o in originals if o.domain == "news"][: args.n // 2]
-              + [o for o in originals if o.domain == "encyclopedia"][: args.n - args.n // 2])
+    sample = first_of_each_domain(originals, args.n)
     donors = donors_for(originals, 0)
     print(f"{len(sample)} originals; texts/s is per core, after the first call\n")
     print("| rewriter | first call (s) | texts/s | strength | word change | 5-gram overlap | length ratio |")
