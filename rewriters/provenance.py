@@ -31,8 +31,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from rewrite_bench.types import BenchError
 
-__all__ = ["KINDS", "MEANINGS", "Span", "Provenance", "Replacement", "Builder", "aligned_spans", "verbatim_tiles", "apply_replacements", "copied_whole",
-           "compose", "locate", "restrict", "problems", "rewrite_with_provenance", "has_provenance", "shift"]
+__all__ = ["KINDS", "MEANINGS", "VERBATIM", "Span", "Provenance", "Replacement", "Builder", "aligned_spans",
+           "verbatim_tiles", "apply_replacements", "copied_whole", "compose", "locate", "restrict", "problems",
+           "rewrite_with_provenance", "has_provenance", "shift"]
 
 KINDS = ("copied", "moved", "substituted", "translated", "inserted", "deleted")
 MEANINGS = ("keeps", "changes")
@@ -65,10 +66,6 @@ class Span:
             raise BenchError(f"an inserted span has an empty source span: {self}")
         if self.kind == "deleted" and self.start != self.end:
             raise BenchError(f"a deleted span is empty in the rewrite: {self}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "source_start": self.source_start,
-                "source_end": self.source_end, "kind": self.kind, "meaning": self.meaning}
 
 
 Provenance = tuple[Span, ...]
