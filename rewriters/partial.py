@@ -134,10 +134,10 @@ class Partial:
         def piece() -> Builder:
             """A new chunk's builder, opening with the sentences dropped since the last chunk."""
             builder = Builder(text)
-            _drop(builder)
+            drop_pending(builder)
             return builder
 
-        def _drop(builder: Builder) -> None:
+        def drop_pending(builder: Builder) -> None:
             for k in dropped:
                 builder.add("", starts[k], starts[k] + len(sentences[k][1]), "deleted")
             dropped.clear()
@@ -151,7 +151,7 @@ class Partial:
             if keep:
                 if chunks and chunks[-1][2] and chunks[-1][0] == paragraph:
                     chunks[-1] = (paragraph, f"{chunks[-1][1]} {sentence}", True)
-                    _drop(built[-1])
+                    drop_pending(built[-1])
                     built[-1].add(" ", starts[i - 1] + len(sentences[i - 1][1]), starts[i], "substituted")
                 else:
                     chunks.append((paragraph, sentence, True))
@@ -173,7 +173,7 @@ class Partial:
                     emitted += donor_lengths[next_donor]
                     next_donor += 1
                 run_has_donor = False
-        _drop(built[-1])  # sentences dropped at the end, with no donor after them
+        drop_pending(built[-1])  # sentences dropped at the end, with no donor after them
 
         provenance = [b.result()[1] for b in built]
         if spin_rate > 0.0:
