@@ -25,6 +25,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+_EDITS_NOTE = (' "With a meaning change": the share of the row\'s rewrites for which the rewriter recorded '
+               "an edit that changes the meaning (a mangled number or name, a negation, a swapped or dropped "
+               "name), from the edits each rewrite stores.")
+
+
 def _rewrite_table(rewrites: Sequence[Rewrite], meaning: Sequence[Mapping[str, Any]]) -> str:
     cosine = {(m["rewriter"], m["strength"]): m for m in meaning}
     groups: dict[tuple[str, str], list[Rewrite]] = defaultdict(list)
@@ -35,15 +40,29 @@ def _rewrite_table(rewrites: Sequence[Rewrite], meaning: Sequence[Mapping[str, A
         rewriter, strength = key
         return rewriter, STRENGTHS.index(strength) if strength in STRENGTHS else len(STRENGTHS), strength
 
+    # Builds made by the rewriters store their edits: then the share with a meaning change.
+    with_edits = any(r.edits for r in rewrites)
     for (rewriter, strength), members in sorted(groups.items(), key=lambda kv: order(kv[0])):
+        recorded = [r for r in members if r.edits]
+        changed = ([f"{statistics.mean(_changes_meaning(r) for r in recorded):.0%}" if recorded else "–"]
+                   if with_edits else [])
         rows.append((rewriter, strength, len(members),
                      f"{statistics.mean(r.word_change_rate for r in members):.3f}",
                      f"{statistics.mean(r.ngram5_overlap for r in members):.3f}",
                      f"{statistics.mean(r.length_ratio for r in members):.3f}",
                      f"{cosine[(rewriter, strength)]['mean_cosine']:.3f}" if (rewriter, strength) in cosine else "–",
+                     *changed,
                      "yes" if members[0].seen_in_training else "no (test only)"))
     return _table(("rewriter", "strength", "count", "word change rate", "word 5-gram overlap", "length ratio",
-                   "meaning kept (MiniLM cosine)", "in train/dev"), rows)
+                   "meaning kept (MiniLM cosine)", *(["with a meaning change"] if with_edits else []),
+                   "in train/dev"), rows)
+
+
+def _changes_meaning(rewrite: Rewrite) -> bool:
+    """Whether the rewriter recorded an edit that changes the meaning (a mangled number, a swapped name)."""
+    from rewrite_bench.rewriters.provenance import decode_spans
+
+    return any(span.meaning == "changes" for span in decode_spans(rewrite.edits))
 
 
 def _realism_section(meaning: Sequence[Mapping[str, Any]], originals: Sequence[Original],
@@ -179,7 +198,7 @@ its source: word change rate (share of source words not kept in order), word 5-g
 
 Meaning kept: mean cosine of all-MiniLM-L6-v2 embeddings (first 256 word pieces) of a rewrite
 and its source, over every rewrite of the row (each rewrite stores its own): a proxy for how
-much meaning survives. Rewriters marked "test only" are unseen: train and dev never show them.
+much meaning survives.{_EDITS_NOTE if any(r.edits for r in rewrites) else ""} Rewriters marked "test only" are unseen: train and dev never show them.
 
 ### Realism map
 

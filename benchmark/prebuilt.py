@@ -114,7 +114,8 @@ class Difference:
 
     id: str
     kind: str
-    """``text`` (different output), ``missing`` (shipped, not rebuilt) or ``extra`` (rebuilt, not shipped)."""
+    """``text`` (different output), ``edits`` (the same output, other recorded edits), ``missing``
+    (shipped, not rebuilt) or ``extra`` (rebuilt, not shipped)."""
     detail: str
 
 
@@ -125,7 +126,8 @@ def _first_difference(shipped: str, rebuilt: str, width: int = 60) -> str:
 
 
 def compare_rewrites(shipped: Sequence[Rewrite], rebuilt: Sequence[Rewrite]) -> list[Difference]:
-    """Every rewrite whose text differs, or that only one side has, sorted by id."""
+    """Every rewrite whose text differs (or, where both sides stored them, whose edits differ),
+    or that only one side has, sorted by id."""
     old = {r.id: r for r in shipped}
     new = {r.id: r for r in rebuilt}
     out = []
@@ -136,4 +138,6 @@ def compare_rewrites(shipped: Sequence[Rewrite], rebuilt: Sequence[Rewrite]) -> 
             out.append(Difference(rid, "extra", "made by the rebuild, not in the shipped data"))
         elif old[rid].text != new[rid].text:
             out.append(Difference(rid, "text", _first_difference(old[rid].text, new[rid].text)))
+        elif old[rid].edits and new[rid].edits and old[rid].edits != new[rid].edits:
+            out.append(Difference(rid, "edits", "the same text, but the rewriter reports other edits"))
     return out

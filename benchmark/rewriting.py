@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from rewrite_bench.io import hash_rank, stable_json
 from rewrite_bench.registry import REWRITERS, load_target, suggest
+from rewrite_bench.rewriters.provenance import encode_spans, has_provenance
 from rewrite_bench.text import length_ratio, ngram_containment, normalize_for_dedup, word_change_rate
 from rewrite_bench.types import BenchError, Original, Rewrite, RewriteError, Rewriter
 
@@ -137,13 +138,18 @@ def _rewrite_one(original: Original, rewriter: Rewriter, entry: PlanEntry, stren
                  params: Mapping[str, object], seed: int, donor: str | None) -> Rewrite | RewriteFailure:
     item_seed = rewrite_seed(seed, original.id, rewriter.name, strength)
     rng = random.Random(item_seed)
+    options: dict[str, Any] = {}
+    if getattr(rewriter, "needs_donor", False):
+        if donor is None:
+            return RewriteFailure(original.id, rewriter.name, strength, "no donor text in its split")
+        options["donor"] = donor
+    edits = ""
     try:
-        if getattr(rewriter, "needs_donor", False):
-            if donor is None:
-                return RewriteFailure(original.id, rewriter.name, strength, "no donor text in its split")
-            text = rewriter.rewrite(original.text, params, rng, donor=donor)  # type: ignore[call-arg]
+        if has_provenance(rewriter):  # the same rewrite, with where each part came from
+            text, spans = rewriter.rewrite_with_provenance(original.text, params, rng, **options)  # type: ignore[attr-defined]
+            edits = encode_spans(spans)
         else:
-            text = rewriter.rewrite(original.text, params, rng)
+            text = rewriter.rewrite(original.text, params, rng, **options)  # type: ignore[call-arg]
     except RewriteError as error:
         return RewriteFailure(original.id, rewriter.name, strength, str(error) or "RewriteError")
     except Exception as error:  # a bug in a rewriter: stop and say where
@@ -166,6 +172,7 @@ def _rewrite_one(original: Original, rewriter: Rewriter, entry: PlanEntry, stren
         ngram5_overlap=round(ngram_containment(text, original.text, 5), 6),
         word_change_rate=round(word_change_rate(original.text, text), 6),
         length_ratio=round(length_ratio(original.text, text), 6),
+        edits=edits,
     )
 
 

@@ -1,8 +1,9 @@
 """``bench show REWRITE_ID``: one rewrite beside its source, with every edit marked.
 
-The build stores each rewrite's rewriter, parameters and seed, so the rewrite can be made
-again, this time asking the rewriter where each piece came from
-(:mod:`rewrite_bench.rewriters.provenance`). :func:`render_edits` marks the pieces in plain
+A build made by the rewriters stores each rewrite's edits (``Rewrite.edits``). Rewrites taken
+from shipped data exported before that have none, but the build stores each rewrite's
+rewriter, parameters and seed, so the rewrite is made again, this time asking the rewriter
+where each piece came from (:mod:`rewrite_bench.rewriters.provenance`). :func:`render_edits` marks the pieces in plain
 text (or ANSI colour on a terminal) so that a person can see what a spinner changed, and
 where it changed the meaning.
 """
@@ -66,7 +67,7 @@ class Explained:
 
 def explain_rewrite(data: "BenchmarkData", rewrite_id: str) -> Explained:
     """Make the rewrite ``rewrite_id`` of the build again, with its edits; a :class:`BenchError` naming what is missing."""
-    from rewrite_bench.rewriters.provenance import has_provenance
+    from rewrite_bench.rewriters.provenance import decode_spans, has_provenance
     from rewrite_bench.rewriting import donors_for, make_rewriter
     from rewrite_bench.types import Original
 
@@ -80,6 +81,9 @@ def explain_rewrite(data: "BenchmarkData", rewrite_id: str) -> Explained:
     row = rewrites[ids.index(rewrite_id)]
     originals = [Original(**o) for o in data.originals().to_list()]
     source = next(o for o in originals if o.id == row["source_id"])
+    if row.get("edits"):  # the build stored the rewriter's edits: nothing to make again
+        return Explained(rewrite_id, row["rewriter"], row["strength"], row["seed"], source.text, row["text"],
+                         row["text"], decode_spans(row["edits"]))
     # A rewriter added with --rewriter my_module:X is recorded by its name; the plan knows its spec.
     specs = {entry["name"]: entry["spec"] for entry in data.info["config"]["rewriters"]}
     try:

@@ -75,6 +75,11 @@ class Rewrite:
     meaning_cosine: float = float("nan")
     """MiniLM cosine to the source (first 256 word pieces of each), rounded to 4 places: set for
     every rewrite by the build (``rewrite_bench.build.measure_meaning``); NaN until then."""
+    edits: str = ""
+    """Where each part of the rewrite came from, as the rewriter reported it
+    (``rewrite_bench.rewriters.provenance.encode_spans``; ``decode_spans`` reads it back), or
+    empty where that is not known: a rewriter that reports no edits (``llm``), or rewrites taken
+    from shipped data exported before edits were stored."""
 
 
 class RewriteError(Exception):

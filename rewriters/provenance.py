@@ -24,6 +24,7 @@ Offsets are Python string indices (code points). Chains compose their steps' pro
 from __future__ import annotations
 
 import bisect
+import json
 import random
 import re
 from dataclasses import dataclass, replace
@@ -33,7 +34,7 @@ from rewrite_bench.types import BenchError
 
 __all__ = ["KINDS", "MEANINGS", "VERBATIM", "Span", "Provenance", "Replacement", "Builder", "aligned_spans",
            "verbatim_tiles", "apply_replacements", "copied_whole", "compose", "locate", "restrict", "problems",
-           "rewrite_with_provenance", "has_provenance", "shift"]
+           "rewrite_with_provenance", "has_provenance", "shift", "encode_spans", "decode_spans"]
 
 KINDS = ("copied", "moved", "substituted", "translated", "inserted", "deleted")
 MEANINGS = ("keeps", "changes")
@@ -417,6 +418,23 @@ def problems(source: str, rewrite: str, spans: Sequence[Span]) -> list[str]:
     if cursor != len(rewrite):
         found.append(f"the spans end at {cursor}, the rewrite at {len(rewrite)}")
     return found
+
+
+def encode_spans(spans: Sequence[Span]) -> str:
+    """Spans as compact JSON for storing with a rewrite: ``[[start, end, source_start,
+    source_end, kind index in KINDS, 1 if it changes the meaning], ...]``."""
+    return json.dumps([[s.start, s.end, s.source_start, s.source_end, KINDS.index(s.kind),
+                        int(s.meaning == "changes")] for s in spans], separators=(",", ":"))
+
+
+def decode_spans(text: str) -> Provenance:
+    """The spans :func:`encode_spans` stored; a :class:`BenchError` for anything else."""
+    try:
+        rows = json.loads(text)
+        return tuple(Span(a, b, c, d, KINDS[k], MEANINGS[m]) for a, b, c, d, k, m in rows)
+    except (ValueError, TypeError, IndexError) as error:
+        raise BenchError(f"stored edits are not a list of [start, end, source_start, source_end, kind, "
+                         f"changes] rows ({error}): {text[:80]!r}") from error
 
 
 def has_provenance(rewriter: object) -> bool:

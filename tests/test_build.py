@@ -45,6 +45,20 @@ def test_small_build_contents(small_data):
     assert (small_data.path / "realism.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_build_made_by_the_rewriters_stores_every_rewrites_edits(small_data):
+    from rewrite_bench.rewriters.provenance import decode_spans, problems
+
+    sources = {row["id"]: row["text"] for row in small_data.originals()}
+    rewrites = small_data.rewrites()
+    assert rewrites.num_rows and all(rewrites["edits"])  # every default-plan rewriter reports its edits
+    for row in rewrites:
+        assert problems(sources[row["source_id"]], row["text"], decode_spans(row["edits"])) == [], row["id"]
+    card = (small_data.path / "README.md").read_text()
+    assert "| with a meaning change |" in card and '"With a meaning change"' in card
+    web_noise = next(line for line in card.splitlines() if line.startswith("| web-noise | heavy |"))
+    assert web_noise.split(" | ")[-2].endswith("%")
+
+
 def test_second_load_reuses_the_cache(small_cache, small_data, monkeypatch):
     import rewrite_bench.build as build
 

@@ -121,3 +121,14 @@ def test_verify_without_shipped_data_for_the_configuration_says_so(tmp_path):
 def test_build_option_errors(argv, message, tmp_path, capsys):
     assert main([*argv, "--cache-dir", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_verify_names_a_rewrite_whose_stored_edits_differ_and_ignores_data_without_edits():
+    from rewrite_bench.prebuilt import compare_rewrites
+
+    base = Rewrite("a~spin~light", "a", "spin", "1.0", "light", "{}", 1, True, "text", 0.5, 0.5, 1.0,
+                   edits="[[0,4,0,4,0,0]]")
+    other = Rewrite(**{**base.__dict__, "edits": "[[0,4,0,4,2,0]]"})
+    unstored = Rewrite(**{**base.__dict__, "edits": ""})
+    assert [(d.id, d.kind) for d in compare_rewrites([base], [other])] == [("a~spin~light", "edits")]
+    assert compare_rewrites([unstored], [base]) == [] and compare_rewrites([base], [base]) == []

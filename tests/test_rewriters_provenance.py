@@ -208,3 +208,14 @@ def test_web_noise_marks_a_misspelt_number_word_as_a_meaning_change_and_other_ty
     typos = {text[s.source_start:s.source_end]: s.meaning for s in spans if s.kind == "substituted"}
     assert typos["thirty"] == "changes"
     assert {word for word, meaning in typos.items() if meaning == "keeps"} >= {"council", "members", "budget"}
+
+
+def test_spans_are_stored_as_compact_json_and_read_back():
+    from rewrite_bench.rewriters.provenance import decode_spans, encode_spans
+
+    text, spans = apply_replacements(SOURCE, [(0, 6, "Threety", "substituted", "changes"),
+                                              (22, 22, "Ad. ", "inserted", "keeps"), (26, 31, "", "deleted", "keeps")])
+    stored = encode_spans(spans)
+    assert decode_spans(stored) == spans and " " not in stored
+    with pytest.raises(BenchError, match="stored edits are not a list"):
+        decode_spans('[[0, 1, 0, 1, "copied", 0]]')

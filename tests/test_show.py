@@ -68,3 +68,24 @@ def test_the_same_seed_gives_the_same_marks(small_data):
     row = next(r for r in small_data.rewrites() if r["rewriter"] == "restructure")
     first, second = explain_rewrite(small_data, row["id"]), explain_rewrite(small_data, row["id"])
     assert first == second and first.seed == row["seed"]
+
+
+class _WithoutStoredEdits:
+    """A build whose rewrites came from data shipped before edits were stored."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __getattr__(self, name):
+        return getattr(self._data, name)
+
+    def rewrites(self):
+        return self._data.rewrites().remove_columns("edits")
+
+
+def test_rewrites_without_stored_edits_are_made_again_with_the_same_edits(small_data):
+    row = next(r for r in small_data.rewrites() if r["rewriter"] == "paraphrase+web-noise")
+    stored = explain_rewrite(small_data, row["id"])
+    remade = explain_rewrite(_WithoutStoredEdits(small_data), row["id"])
+    assert remade.remade == stored.stored == row["text"]
+    assert remade.spans == stored.spans
