@@ -198,7 +198,8 @@ its source: word change rate (share of source words not kept in order), word 5-g
 
 Meaning kept: mean cosine of all-MiniLM-L6-v2 embeddings (first 256 word pieces) of a rewrite
 and its source, over every rewrite of the row (each rewrite stores its own): a proxy for how
-much meaning survives.{_EDITS_NOTE if any(r.edits for r in rewrites) else ""} Rewriters marked "test only" are unseen: train and dev never show them.
+much meaning survives.{_EDITS_NOTE if any(r.edits for r in rewrites) else ""}
+Rewriters marked "test only" are unseen: train and dev never show them.
 
 ### Realism map
 

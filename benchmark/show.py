@@ -60,13 +60,15 @@ class Explained:
     stored: str
     """The rewrite as the build stored it."""
     remade: str
-    """The rewrite made again now; equal to ``stored`` unless an engine (translation) changed."""
+    """The rewrite the spans belong to: ``stored`` when the build stored its edits, else the rewrite
+    made again now, equal to ``stored`` unless an engine (translation) changed."""
     spans: tuple["Span", ...]
     """The edits of ``remade`` in ``source``."""
 
 
 def explain_rewrite(data: "BenchmarkData", rewrite_id: str) -> Explained:
-    """Make the rewrite ``rewrite_id`` of the build again, with its edits; a :class:`BenchError` naming what is missing."""
+    """The rewrite ``rewrite_id`` of the build with its edits: the stored ones, or made again where
+    the build stored none; a :class:`BenchError` naming what is missing."""
     from rewrite_bench.rewriters.provenance import decode_spans, has_provenance
     from rewrite_bench.rewriting import donors_for, make_rewriter
     from rewrite_bench.types import Original

@@ -26,8 +26,8 @@ from typing import Any, Sequence
 
 from rewrite_bench.types import BenchError
 
-__all__ = ["ScoredSpan", "check_spans", "merge", "derived_cases", "meaning_changes", "plagdet", "span_f1", "token_labels", "token_scores",
-           "distortion_scores", "PlagdetScores", "SpanF1", "DistortionScores"]
+__all__ = ["ScoredSpan", "check_spans", "merge", "derived_cases", "meaning_changes", "plagdet", "span_f1",
+           "token_labels", "token_scores", "distortion_scores", "PlagdetScores", "SpanF1", "DistortionScores"]
 
 #: ``(start, end, score)``: a model's span in the candidate, higher score meaning more confident.
 ScoredSpan = tuple[int, int, float]
