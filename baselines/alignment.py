@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from rewrite_bench.types import BenchError
 
-__all__ = ["NgramAlignment", "MiniLMSentenceSpans", "sentence_offsets"]
+__all__ = ["NgramAlignment", "MiniLMSentenceSpans", "sentence_offsets", "best_sentence_matches"]
 
 _WORD = re.compile(r"\w+")
 
@@ -30,6 +30,23 @@ def sentence_offsets(text: str) -> list[tuple[int, int]]:
 
     sentences = [s for paragraph in split_paragraphs(text) for s in split_sentences(paragraph)]
     return [(start, start + len(s)) for s, start in zip(sentences, locate(text, sentences))]
+
+
+def best_sentence_matches(sentences: Any, originals: Sequence[str],
+                          candidates: Sequence[str]) -> list[list[tuple[int, int, float]]]:
+    """Per pair, each candidate sentence's ``(start, end)`` with its best cosine to a sentence of the
+    original; ``sentences`` is a :class:`rewrite_bench.baselines.neural.MiniLMAlignment` (its
+    ``sentence_matrix`` splits texts into sentences as :func:`sentence_offsets` does)."""
+    import numpy as np
+
+    left = sentences.sentence_matrix(originals)
+    right = sentences.sentence_matrix(candidates)
+    out = []
+    for a, b, candidate in zip(left, right, candidates):
+        best = (b.astype(np.float64) @ a.astype(np.float64).T).max(axis=1)
+        offsets = sentence_offsets(candidate) or [(0, len(candidate))]
+        out.append([(start, end, float(cosine)) for (start, end), cosine in zip(offsets, best)])
+    return out
 
 
 class NgramAlignment:
@@ -83,21 +100,12 @@ class MiniLMSentenceSpans:
         self._sentences = MiniLMAlignment(batch_size=batch_size, threads=threads)
 
     def align_spans(self, originals: Sequence[str], candidates: Sequence[str]) -> list[list[tuple[int, int, float]]]:
-        import numpy as np
+        return [self._join(matches) for matches in best_sentence_matches(self._sentences, originals, candidates)]
 
-        left = self._sentences.sentence_matrix(originals)
-        right = self._sentences.sentence_matrix(candidates)
-        out = []
-        for a, b, candidate in zip(left, right, candidates):
-            best = (b.astype(np.float64) @ a.astype(np.float64).T).max(axis=1)
-            offsets = sentence_offsets(candidate) or [(0, len(candidate))]
-            out.append(self._join(offsets, best))
-        return out
-
-    def _join(self, offsets: Sequence[tuple[int, int]], best: Any) -> list[tuple[int, int, float]]:
+    def _join(self, matches: Sequence[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
         spans: list[tuple[int, int, float]] = []
         previous = False
-        for (start, end), cosine in zip(offsets, best):
+        for start, end, cosine in matches:
             derived = cosine >= self.threshold
             if derived and previous:
                 spans[-1] = (spans[-1][0], end, max(spans[-1][2], float(cosine)))

@@ -10,6 +10,11 @@
   original sentence that shares most of its words; a negation cue (not, n't, never, no, ...)
   present in one and not the other, or a word whose WordNet antonym stands in the paired
   sentence in its place, is flagged.
+* :class:`MiniLMCosineDrop` (``minilm-cosine-drop``): each candidate sentence is paired with
+  the original sentence closest to it by MiniLM cosine; a pair that is aligned (cosine at least
+  ``aligned``) but not close (below ``keeps``) flags the candidate sentence, scored by how far
+  its cosine dropped. Sentences without a counterpart (inserted text) are not flagged: they
+  are new, not changed.
 
 Neither sees a name or number that was dropped (there is nothing in the candidate to point
 at), and both flag a new number or name that a paraphrase added without changing the facts.
@@ -19,7 +24,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-__all__ = ["FactDiff", "NegationLexicon"]
+from rewrite_bench.types import BenchError
+
+__all__ = ["FactDiff", "NegationLexicon", "MiniLMCosineDrop"]
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[A-Za-z']+")
@@ -103,3 +110,27 @@ class NegationLexicon:
                 if word not in source_words[best] and set(antonyms.get(word, ())) & source_words[best]:
                     spans.append((start + m.start(), start + m.end(), 0.9))
         return _no_overlaps(spans)
+
+
+class MiniLMCosineDrop:
+    """Candidate sentences aligned to an original sentence whose MiniLM cosine to it dropped."""
+
+    trained_on_benchmark = False
+
+    def __init__(self, aligned: float = 0.6, keeps: float = 0.9, batch_size: int = 64,
+                 threads: int | None = None) -> None:
+        for name, value in (("aligned", aligned), ("keeps", keeps)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 <= value <= 1:
+                raise BenchError(f"minilm-cosine-drop {name} must be a cosine in [-1, 1], got {value!r}")
+        if aligned > keeps:
+            raise BenchError(f"minilm-cosine-drop needs aligned <= keeps, got aligned={aligned}, keeps={keeps}")
+        from rewrite_bench.baselines.neural import MiniLMAlignment
+
+        self.aligned, self.keeps = float(aligned), float(keeps)
+        self._sentences = MiniLMAlignment(batch_size=batch_size, threads=threads)
+
+    def distortion_spans(self, originals: Sequence[str], candidates: Sequence[str]) -> list[Spans]:
+        from rewrite_bench.baselines.alignment import best_sentence_matches
+
+        return [[(start, end, 1.0 - cosine) for start, end, cosine in matches if self.aligned <= cosine < self.keeps]
+                for matches in best_sentence_matches(self._sentences, originals, candidates)]

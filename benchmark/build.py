@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from rewrite_bench.prebuilt import Prebuilt
 
 __all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_key", "measure_meaning",
-           "export_prebuilt", "verify_against_prebuilt", "Verification"]
+           "export_prebuilt", "verify_against_prebuilt", "Verification", "record_shipped_edits"]
 
 #: Bumped when the way data are built changes in a way the config does not capture.
 #: 2: a task's fingerprint covers only its own rows, name and version (see ``_build``).
@@ -522,3 +523,41 @@ def verify_against_prebuilt(cache_dir: Path, config: BuildConfig = BuildConfig()
                    for oid in sorted(old.keys() | new.keys()) if old.get(oid) != new.get(oid)]
     differences += compare_rewrites(shipped_rewrites, rewrites)
     return Verification(originals=frozenset(chosen), n_rewrites=len(shipped_rewrites), differences=differences)
+
+
+def record_shipped_edits(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progress: bool = True,
+                         prebuilt_dir: Path | None = None, workers: int | None = None) -> Verification:
+    """Make every shipped rewrite again to record its edits, and write them into the shipped data.
+
+    A cold rebuild without its most expensive step: the rewrites' measurements (change,
+    containment, MiniLM cosine) are already shipped and stay as they are; only the edits are
+    new. A rewrite that comes out differently here (back-translation can differ by CPU) keeps
+    no edits, and the returned :class:`Verification` names it. The shipped fingerprint is
+    updated, since a build's fingerprint covers stored edits.
+    """
+    from dataclasses import replace
+
+    from rewrite_bench.prebuilt import PREBUILT_DIR, compare_rewrites, find_prebuilt, write_prebuilt
+
+    folder = prebuilt_dir or PREBUILT_DIR
+    key = rewrites_key(describe_config(config))
+    prebuilt = find_prebuilt(key, folder)
+    if prebuilt is None:
+        raise BenchError(f"{folder} holds no shipped data for this build configuration; nothing to record edits for.")
+    originals, shipped = prebuilt.read()
+    rebuilt, _ = make_rewrites(originals, config.plan, config.seed, cache_dir=str(cache_dir / "rewriter-cache"),
+                               workers=workers, slow_cap=config.max_originals, progress=progress)
+    differences = compare_rewrites(shipped, rebuilt)
+    edits = {r.id: r.edits for r in rebuilt}
+    unusable = {d.id for d in differences}
+    rewrites = [replace(r, edits="" if r.id in unusable else edits.get(r.id, "")) for r in shipped]
+    # The build fingerprint as a build from these files will compute it (tasks included).
+    with tempfile.TemporaryDirectory() as scratch:
+        write_prebuilt(Path(scratch) / "prebuilt", rewrites_key=key, fingerprint=prebuilt.fingerprint,
+                       originals=originals, rewrites=rewrites, info=prebuilt.info)
+        data = load_or_build(Path(scratch) / "cache", config, progress=progress,
+                             prebuilt_dir=Path(scratch) / "prebuilt")
+        fingerprint = data.fingerprint
+    write_prebuilt(folder, rewrites_key=key, fingerprint=fingerprint, originals=originals, rewrites=rewrites,
+                   info=prebuilt.info)
+    return Verification(originals=frozenset(o.id for o in originals), n_rewrites=len(shipped), differences=differences)

@@ -174,12 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where built data are cached: the figures (<results>/figures/*.png) read the default "
                             "build's labels (default: $REWRITE_BENCH_CACHE or ~/.cache/rewrite-bench)")
 
-    show = commands.add_parser("show", help="show one rewrite beside its source, every edit marked",
+    show = commands.add_parser("show", help="show one rewrite beside its source, every edit marked; or one item "
+                                            "of a span task with its gold spans and a model's",
                                formatter_class=_Formatter,
                                epilog="examples:\n  bench show news-bg-0042~paraphrase~heavy\n"
-                                      "  bench show news-bg-0042~paraphrase+web-noise~medium --color always | less -R")
-    show.add_argument("rewrite_id", metavar="REWRITE_ID",
-                      help="a rewrite of the build: ORIGINAL~REWRITER~STRENGTH (an unknown one lists real ones)")
+                                      "  bench show news-bg-0042~paraphrase+web-noise~medium --color always | less -R\n"
+                                      "  bench show 'news-bg-0042|heavy|news-bg-0042~paraphrase~light' --model fact-diff")
+    show.add_argument("rewrite_id", metavar="ID",
+                      help="a rewrite of the build (ORIGINAL~REWRITER~STRENGTH), or an item of a span task "
+                           "(align, distortion; ids contain '|')")
+    show.add_argument("--model", metavar="NAME", default=None,
+                      help="with a span item: run this model on it and mark its spans against the gold")
+    show.add_argument("--model-arg", metavar="KEY=VALUE", action="append", default=[],
+                      help="an argument of --model (repeatable)")
     _add_data_args(show)
     show.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="mark edits in colour (auto: when writing to a terminal) or with brackets")
@@ -338,7 +345,7 @@ def _check_data_options(args: argparse.Namespace) -> None:
 
     if not args.task or len(set(args.task)) != 1 or args.task[0] not in SCHEMAS:
         raise BenchError("--data needs exactly one task: " + " or ".join(
-            f"--task {name} ({', '.join(schema.inputs)}, label)" for name, schema in SCHEMAS.items()) + ".")
+            f"--task {name} ({', '.join(schema.fields[:-1])})" for name, schema in SCHEMAS.items()) + ".")
     if args.dev_data_split is not None and args.dev_data is None:
         raise BenchError("--dev-data-split picks a split of --dev-data; add --dev-data SOURCE.")
     if args.split is not None:
@@ -350,7 +357,7 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
     from rewrite_bench.io import resolve_cache_dir
     from rewrite_bench.results import refuse_to_replace_other_data
     from rewrite_bench.runner import evaluate_user_data
-    from rewrite_bench.userdata import load_user_data, parse_columns
+    from rewrite_bench.userdata import SCHEMAS, load_user_data, parse_columns
 
     cache_dir = resolve_cache_dir(args.cache_dir)
     options = dict(cache_dir=cache_dir, columns=parse_columns(args.columns, task.name), fmt=args.format)
@@ -359,6 +366,14 @@ def _eval_user_data(args: argparse.Namespace, model: Any, task: Any, score_cache
     dev = (load_user_data(args.dev_data, task.name, split=args.dev_data_split, option="--dev-data", **options)
            if args.dev_data is not None else None)
     refuse_to_replace_other_data(Path(args.output_dir) / model.slug / f"{task.name}@{data.name}.json", data)
+    if SCHEMAS[task.name].spans:
+        from rewrite_bench.span_eval import evaluate_user_spans
+
+        if dev is not None:
+            raise BenchError(f"--dev-data chooses thresholds; task {task.name!r} has none (its spans are measured "
+                             f"as the model gives them). Drop --dev-data.")
+        return evaluate_user_spans(model, task, data, limit=args.limit, batch_size=args.batch_size,
+                                   builtin=_builtin_for_fit(args, model, task))
     return evaluate_user_data(model, task, data, dev, limit=args.limit, batch_size=args.batch_size,
                               builtin=_builtin_for_fit(args, model, task), score_cache_dir=score_cache_dir)
 
@@ -560,8 +575,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     from rewrite_bench.show import LEGEND, colour_legend, edit_summary, explain_rewrite, render_edits
 
-    explained = explain_rewrite(_load_data(args), args.rewrite_id)
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    if "|" in args.rewrite_id:
+        return _show_span_item(args, colour)
+    if args.model is not None:
+        raise BenchError("--model marks a model's spans on an item of a span task (an id with '|'); a rewrite "
+                         "(ORIGINAL~REWRITER~STRENGTH) is shown with its own edits.")
+    explained = explain_rewrite(_load_data(args), args.rewrite_id)
     print(f"{explained.rewrite_id}: rewriter {explained.rewriter}, strength {explained.strength}, "
           f"seed {explained.seed}\n\nsource:\n{explained.source}\n")
     if explained.remade != explained.stored:
@@ -570,6 +590,35 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"rewrite, its edits marked ({colour_legend() if colour else LEGEND}):")
     print(render_edits(explained.source, explained.remade, explained.spans, colour=colour))
     print(f"\n{edit_summary(explained.remade, explained.spans)}")
+    return 0
+
+
+def _show_span_item(args: argparse.Namespace, colour: bool) -> int:
+    from rewrite_bench.models import parse_model_args, resolve_model
+    from rewrite_bench.registry import TASKS, load_target
+    from rewrite_bench.show import SPAN_LEGEND, find_span_item, render_span_match
+    from rewrite_bench.span_eval import predict_spans, span_metrics_of
+
+    item = find_span_item(_load_data(args), args.rewrite_id)
+    task = load_target(TASKS[item.task].target).metadata
+    row = item.row
+    print(f"{row['id']}: task {item.task}, {item.split} split; candidate {row['candidate_id']}\n\n"
+          f"original:\n{row['original']}\n")
+    predicted: list = []
+    if args.model is not None:
+        model = resolve_model(args.model, parse_model_args(args.model_arg))
+        reason = model.unsupported(task)
+        if reason is not None:
+            raise BenchError(f"model {args.model!r} cannot run task {item.task!r}: {reason}.")
+        predicted = predict_spans(model, task, [row["id"]], [row["original"]], [row["candidate"]], batch_size=1)[0]
+    who = f"the gold and {args.model}'s spans" if args.model else "the gold spans (add --model NAME for a model's)"
+    print(f"candidate, {who} marked ({SPAN_LEGEND}):")
+    print(render_span_match(row["candidate"], item.gold, predicted, colour=colour))
+    print(f"\n{len(item.gold)} gold span(s)" + (f", {len(predicted)} predicted" if args.model else ""))
+    if args.model:
+        metrics = span_metrics_of(task.main_score, [row["candidate"]], [list(item.gold)], [predicted],
+                                  [row["label"]], resamples=0)
+        print(", ".join(f"{key} {value:.3f}" for key, value in metrics.items() if isinstance(value, float)))
     return 0
 
 

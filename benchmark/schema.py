@@ -15,7 +15,9 @@ Versions:
 * **1**: the first layout. Files written before results recorded their environment lack
   ``environment.packages``, ``environment.git_revision`` and ``model.code_sha256``.
 * **2**: ``task.shape`` (``scored`` or ``ranked``) is recorded, so a result says what kind of
-  task it is instead of readers inferring it from which blocks are present.
+  task it is instead of readers inferring it from which blocks are present. Span tasks
+  (``aligned-spans``, ``flagged-spans``) came later in the same version: their results have
+  neither ``thresholds`` nor ``retrieval``, and older files are all of the first two shapes.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ class TaskInfo(_Closed):
     """The evaluated split of the built-in data; None on a user's data or a track."""
     fingerprint: str
     main_score: str
-    shape: Literal["scored", "ranked"]
+    shape: Literal["scored", "ranked", "aligned-spans", "flagged-spans"]
 
 
 class DataInfo(_Open):
@@ -188,13 +190,11 @@ class Result(_Closed):
 
     @model_validator(mode="after")
     def _blocks_fit_the_shape(self) -> "Result":
-        ranked = self.task.shape == "ranked"
-        if ranked and self.retrieval is None:
-            raise ValueError("a result of a ranked task needs its 'retrieval' block")
-        if not ranked and self.retrieval is not None:
-            raise ValueError("a result of a scored task has no 'retrieval' block")
-        if not ranked and self.thresholds is None:
-            raise ValueError("a result of a scored task needs its 'thresholds' block")
+        shape = self.task.shape
+        if (shape == "ranked") != (self.retrieval is not None):
+            raise ValueError(f"a result of a {shape} task {'needs' if shape == 'ranked' else 'has no'} 'retrieval' block")
+        if (shape == "scored") != (self.thresholds is not None):
+            raise ValueError(f"a result of a {shape} task {'needs' if shape == 'scored' else 'has no'} 'thresholds' block")
         if self.task.main_score not in self.metrics:
             raise ValueError(f"its main score {self.task.main_score!r} is not among its metrics")
         return self

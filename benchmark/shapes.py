@@ -10,6 +10,10 @@ harness never branches on a task's name.
   ``score_texts``; AUROC, AP, TPR at low FPR, and F1/accuracy at dev-split thresholds.
 * :class:`RankedRetrieval` (``ranked``): a pool is indexed and each query searched; MRR,
   recall@k and AUROC of "has a source".
+* :class:`AlignedSpans` (``aligned-spans``) and :class:`FlaggedSpans` (``flagged-spans``): the
+  model returns character spans of each candidate (``(start, end, score)``), measured against
+  gold spans: PAN's plagdet and span F1 for alignment; token F1 and AP, and the AUROC of "has a
+  flagged span", for flagging (``rewrite_bench.span_eval``).
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
     from rewrite_bench.runner import EvalOutcome
     from rewrite_bench.schema import Result, SliceRow
 
-__all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SHAPES", "shape_of", "check_metadata",
+__all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SpanTask", "AlignedSpans", "FlaggedSpans", "SHAPES", "shape_of", "check_metadata",
            "registered_task", "task_of_record", "format_score"]
 
 
@@ -213,8 +217,85 @@ class RankedRetrieval(TaskShape):
         return [format_score(row.score(key)) for key in ("mrr", "recall_at_1", "recall_at_10", "auroc_has_source")]
 
 
+class SpanTask(TaskShape):
+    """A task whose model returns character spans of each candidate; see :mod:`rewrite_bench.span_eval`."""
+
+    #: (column title, metric key) after the main score, on the leaderboard and after a run.
+    columns: ClassVar[tuple[tuple[str, str], ...]]
+    accepts_user_data = True
+
+    def check(self, task: TaskMetadata) -> list[str]:
+        problems = []
+        if not task.model_method.endswith("_spans"):
+            problems.append(f"its model method must be a *_spans method (spans per candidate), not {task.model_method!r}")
+        if tuple(task.inputs) != ("original", "candidate"):
+            problems.append(f"its inputs must be ('original', 'candidate'), the text the spans are in last; "
+                            f"not {task.inputs!r}")
+        return problems
+
+    def unsupported(self, model: "LoadedModel", task: TaskMetadata) -> str | None:
+        if model.by_id:
+            return None if model.obj.has_spans else "its predictions file has no 'spans' for the items"
+        if not callable(getattr(model.obj, task.model_method, None)):
+            # A plain function is a scorer (one number per item); spans need the named method.
+            return f"it has no {task.model_method}()"
+        return None
+
+    def evaluate(self, model: "LoadedModel", task: TaskMetadata, data: "BenchmarkData", *, split: str,
+                 limit: int | None, batch_size: int, score_cache_dir: Path | None,
+                 progress: bool = True) -> "EvalOutcome":
+        from rewrite_bench.span_eval import evaluate_spans
+
+        return evaluate_spans(model, task, data, split=split, limit=limit, batch_size=batch_size, progress=progress)
+
+    def metric_columns(self, with_tpr_intervals: bool = False) -> list[str]:
+        return [title for title, _ in self.columns]
+
+    def metric_cells(self, record: "Result", tpr_interval: tuple[float, float] | None = None) -> list[str]:
+        return [format_score(record.metrics.get(key)) for _, key in self.columns]
+
+    def run_columns(self) -> list[str]:
+        return ["n (+/-)", f"{self.main_scores[0]} (95% CI)", *(title for title, _ in self.columns)]
+
+    def run_cells(self, record: "Result") -> list[str]:
+        m = record.metrics
+        lo, hi = m.get(f"{record.task.main_score}_ci95") or (None, None)
+        return [f"{record.n.positive}/{record.n.negative}",
+                f"{format_score(m[record.task.main_score])} [{format_score(lo)}, {format_score(hi)}]",
+                *self.metric_cells(record)]
+
+    def slice_columns(self) -> list[str]:
+        return [self.main_scores[0], *(title for title, _ in self.columns)]
+
+    def slice_cells(self, row: "SliceRow") -> list[str]:
+        return [format_score(row.score(key)) for key in (self.main_scores[0], *(key for _, key in self.columns))]
+
+
+class AlignedSpans(SpanTask):
+    name = "aligned-spans"
+    main_scores = ("plagdet",)
+    columns = (("precision", "precision"), ("recall", "recall"), ("granularity", "granularity"),
+               ("span F1", "span_f1"))
+    method_note = ("plagdet (PAN): character precision and recall over the candidates' derived text, divided by "
+                   "log2(1 + granularity); span F1: gold and predicted spans that overlap. Items without a derived "
+                   "span (same-topic texts) count against every span predicted on them. CI: seeded bootstrap over "
+                   "items (1,000 resamples).")
+
+
+class FlaggedSpans(SpanTask):
+    name = "flagged-spans"
+    main_scores = ("token_f1",)
+    columns = (("token P", "token_precision"), ("token R", "token_recall"), ("token AP", "token_ap"),
+               ("AUROC has-change", "auroc_has_change"))
+    method_note = ("Token F1: tokens inside gold and predicted spans, pooled over items (a deletion's gold is the "
+                   "token it touches); token AP ranks tokens by the best span score over them; AUROC has-change "
+                   "tells the candidates with a meaning change by their highest span score. CI: seeded bootstrap "
+                   "over items (1,000 resamples).")
+
+
 #: Every shape, by the name a task's metadata gives.
-SHAPES: Mapping[str, TaskShape] = {shape.name: shape for shape in (ScoredItems(), RankedRetrieval())}
+SHAPES: Mapping[str, TaskShape] = {shape.name: shape for shape in (ScoredItems(), RankedRetrieval(), AlignedSpans(),
+                                                                    FlaggedSpans())}
 
 
 def check_metadata(task: TaskMetadata) -> None:

@@ -1,4 +1,5 @@
-"""``bench show REWRITE_ID``: one rewrite beside its source, with every edit marked.
+"""``bench show REWRITE_ID``: one rewrite beside its source, with every edit marked; and
+``bench show ITEM_ID --model NAME``: one item of a span task with its gold spans and a model's.
 
 A build made by the rewriters stores each rewrite's edits (``Rewrite.edits``). Rewrites taken
 from shipped data exported before that have none, but the build stores each rewrite's
@@ -6,6 +7,11 @@ rewriter, parameters and seed, so the rewrite is made again, this time asking th
 where each piece came from (:mod:`rewrite_bench.rewriters.provenance`). :func:`render_edits` marks the pieces in plain
 text (or ANSI colour on a terminal) so that a person can see what a spinner changed, and
 where it changed the meaning.
+
+For an item of ``align`` or ``distortion`` (:func:`find_span_item`), :func:`render_span_match`
+marks the candidate's characters that the gold and a model's spans agree on, the gold spans the
+model missed and the spans it predicted where the gold has none, so that a person can see what a
+score means.
 """
 from __future__ import annotations
 
@@ -20,7 +26,8 @@ if TYPE_CHECKING:
     from rewrite_bench.build import BenchmarkData
     from rewrite_bench.rewriters.provenance import Span
 
-__all__ = ["Explained", "explain_rewrite", "render_edits", "edit_summary", "LEGEND"]
+__all__ = ["Explained", "explain_rewrite", "render_edits", "edit_summary", "LEGEND", "SpanItem", "find_span_item",
+           "render_span_match", "SPAN_LEGEND"]
 
 #: How each kind of span is marked in plain text: (opening, closing).
 _MARKS = {
@@ -143,3 +150,77 @@ def edit_summary(rewrite: str, spans: Sequence["Span"]) -> str:
 
 def colour_legend() -> str:
     return _COLOUR_LEGEND
+
+
+# --- span task items: gold against a model's spans ---------------------------------------
+
+#: Marks of a span item's characters: (opening, closing, ANSI style) for found, missed, extra.
+_MATCH = {"found": ("[=", "=]", "\033[1;42;97m"), "missed": ("[?", "?]", "\033[4;33m"),
+          "extra": ("[!", "!]", "\033[1;41;97m")}
+SPAN_LEGEND = ("[=gold and model=]; [?gold, missed by the model?]; [!the model's, not in the gold!]; "
+               "an empty gold span (a deletion) is shown as [?^?] at its place")
+
+
+@dataclass(frozen=True)
+class SpanItem:
+    """One item of a span task of the build."""
+
+    task: str
+    split: str
+    row: dict
+    gold: tuple[tuple[int, int], ...]
+
+
+def find_span_item(data: "BenchmarkData", item_id: str) -> SpanItem:
+    """The item ``item_id`` of a span task of the build (searched in every span task and split)."""
+    from rewrite_bench.registry import TASKS, load_target
+    from rewrite_bench.shapes import SpanTask, shape_of
+    from rewrite_bench.span_eval import gold_spans
+
+    tasks = [meta.name for meta in (load_target(entry.target).metadata for entry in TASKS.values())
+             if isinstance(shape_of(meta), SpanTask) and meta.name in data.task_fingerprints]
+    examples: list[str] = []
+    for task in tasks:
+        for split, items in data.task(task).items():
+            ids = items["id"]
+            if item_id in ids:
+                row = items[ids.index(item_id)]
+                return SpanItem(task, split, row, tuple(gold_spans(row["gold"], item_id)))
+            examples += ids[:1]
+    raise BenchError(f"no item {item_id!r} in the span tasks {tasks} of the build at {data.path}; their ids look "
+                     f"like {', '.join(examples[:2])} (a rewrite's id, ORIGINAL~REWRITER~STRENGTH, shows its edits)")
+
+
+def render_span_match(text: str, gold: Sequence[tuple[int, int]], predicted: Sequence[Sequence[float]], *,
+                      colour: bool = False) -> str:
+    """``text`` with each run of characters marked as found, missed or extra (see :data:`SPAN_LEGEND`)."""
+    state = [0] * (len(text) + 1)  # bit 1: gold, bit 2: predicted
+    deletions = sorted({start for start, end in gold if start == end})
+    for start, end in gold:
+        for i in range(start, end):
+            state[i] |= 1
+    for span in predicted:
+        for i in range(int(span[0]), int(span[1])):
+            state[i] |= 2
+    names = {1: "missed", 2: "extra", 3: "found"}
+    out: list[str] = []
+    position = 0
+    while position < len(text):
+        if position in deletions:
+            opening, closing, style = _MATCH["missed"]
+            out.append(f"{style}^{_RESET}" if colour else f"{opening}^{closing}")
+        kind = state[position]
+        end = position + 1
+        while end < len(text) and state[end] == kind and end not in deletions:
+            end += 1
+        piece = text[position:end]
+        if kind == 0:
+            out.append(piece)
+        else:
+            opening, closing, style = _MATCH[names[kind]]
+            out.append(f"{style}{piece}{_RESET}" if colour else f"{opening}{piece}{closing}")
+        position = end
+    if len(text) in deletions:
+        opening, closing, style = _MATCH["missed"]
+        out.append(f"{style}^{_RESET}" if colour else f"{opening}^{closing}")
+    return "".join(out)

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any, Sequence
 
 from rewrite_bench.types import BenchError
 
 __all__ = ["ScoredSpan", "check_spans", "merge", "derived_cases", "meaning_changes", "plagdet", "span_f1",
-           "token_labels", "token_scores", "distortion_scores", "PlagdetScores", "SpanF1", "DistortionScores"]
+           "token_labels", "token_scores", "distortion_scores", "PlagdetScores", "SpanF1", "DistortionScores",
+           "PLAGDET_COUNTS", "plagdet_counts", "plagdet_from_counts", "SPAN_COUNTS", "span_counts", "f1_from_counts",
+           "TOKEN_COUNTS", "token_counts"]
 
 #: ``(start, end, score)``: a model's span in the candidate, higher score meaning more confident.
 ScoredSpan = tuple[int, int, float]
@@ -110,6 +112,35 @@ class PlagdetScores:
     plagdet: float
 
 
+#: The per-candidate sums plagdet is made of (see :func:`plagdet_counts`), in this order.
+PLAGDET_COUNTS = ("precision_sum", "detections", "recall_sum", "cases", "splits", "found")
+
+
+def plagdet_counts(cases: Sequence[tuple[int, int]], detections: Sequence[Sequence[Any]]) -> list[float]:
+    """One candidate's contribution to plagdet, as the sums of :data:`PLAGDET_COUNTS`: the
+    precision of each detection, the recall of each case and the detections per found case.
+    Adding them over candidates and calling :func:`plagdet_from_counts` gives the macro scores,
+    so a bootstrap over candidates only re-adds these rows."""
+    cases = merge(cases)
+    detections = [(int(d[0]), int(d[1])) for d in detections if d[1] > d[0]]
+    merged_detections = merge(detections)
+    precision_sum = sum(_covered(d, cases) / (d[1] - d[0]) for d in detections)
+    recall_sum = sum(_covered(case, merged_detections) / (case[1] - case[0]) for case in cases)
+    hits = [sum(1 for d in detections if _overlap(case, d)) for case in cases]
+    return [precision_sum, len(detections), recall_sum, len(cases), sum(hits), sum(1 for h in hits if h)]
+
+
+def plagdet_from_counts(counts: Sequence[float]) -> PlagdetScores:
+    """Macro precision (1 without detections), recall (1 without cases), granularity (1 when no
+    case is found) and plagdet from summed :func:`plagdet_counts`."""
+    precision_sum, detections, recall_sum, cases, splits, found = counts
+    precision = precision_sum / detections if detections else 1.0
+    recall = recall_sum / cases if cases else 1.0
+    granularity = splits / found if found else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return PlagdetScores(precision, recall, granularity, f1 / math.log2(1 + granularity))
+
+
 def plagdet(gold: Sequence[Sequence[tuple[int, int]]], predicted: Sequence[Sequence[tuple[int, int]]]) -> PlagdetScores:
     """PAN's macro precision, recall, granularity and plagdet over many candidates.
 
@@ -119,22 +150,10 @@ def plagdet(gold: Sequence[Sequence[tuple[int, int]]], predicted: Sequence[Seque
     """
     if len(gold) != len(predicted):
         raise BenchError(f"plagdet needs one list of cases per candidate: {len(gold)} gold, {len(predicted)} predicted")
-    precisions, recalls, splits = [], [], []
+    totals = [0.0] * len(PLAGDET_COUNTS)
     for cases, detections in zip(gold, predicted):
-        cases, detections = merge(cases), [tuple(d[:2]) for d in detections if d[1] > d[0]]
-        for detection in detections:
-            precisions.append(_covered(detection, cases) / (detection[1] - detection[0]))
-        merged_detections = merge(detections)
-        for case in cases:
-            recalls.append(_covered(case, merged_detections) / (case[1] - case[0]))
-            hits = sum(1 for detection in detections if _overlap(case, detection))
-            if hits:
-                splits.append(hits)
-    precision = sum(precisions) / len(precisions) if precisions else 1.0
-    recall = sum(recalls) / len(recalls) if recalls else 1.0
-    granularity = sum(splits) / len(splits) if splits else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return PlagdetScores(precision, recall, granularity, f1 / math.log2(1 + granularity))
+        totals = [a + b for a, b in zip(totals, plagdet_counts(cases, detections))]
+    return plagdet_from_counts(totals)
 
 
 @dataclass(frozen=True)
@@ -144,22 +163,37 @@ class SpanF1:
     f1: float
 
 
+#: The per-candidate counts span F1 is made of (see :func:`span_counts`), in this order.
+SPAN_COUNTS = ("found", "gold", "hit", "predicted")
+
+
+def span_counts(cases: Sequence[Sequence[Any]], detections: Sequence[Sequence[Any]]) -> list[int]:
+    """One candidate's gold spans overlapped by a prediction, gold spans, predictions that
+    overlap a gold span, and predictions (empty spans on either side do not count)."""
+    cases = [(int(c[0]), int(c[1])) for c in cases if c[1] > c[0]]
+    detections = [(int(d[0]), int(d[1])) for d in detections if d[1] > d[0]]
+    found = sum(1 for case in cases if any(_overlap(case, d) for d in detections))
+    hit = sum(1 for d in detections if any(_overlap(case, d) for case in cases))
+    return [found, len(cases), hit, len(detections)]
+
+
+def f1_from_counts(true_found: float, n_true: float, predicted_hit: float, n_predicted: float) -> SpanF1:
+    """Precision (1 without predictions), recall (1 without gold) and F1 from summed counts."""
+    precision = predicted_hit / n_predicted if n_predicted else 1.0
+    recall = true_found / n_true if n_true else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return SpanF1(precision, recall, f1)
+
+
 def span_f1(gold: Sequence[Sequence[tuple[int, int]]], predicted: Sequence[Sequence[tuple[int, int]]]) -> SpanF1:
     """Span-level precision (predicted spans that overlap a gold span), recall (gold spans that
     overlap a predicted span) and their F1, over many candidates (1 for an empty side)."""
     if len(gold) != len(predicted):
         raise BenchError(f"span F1 needs one list of spans per candidate: {len(gold)} gold, {len(predicted)} predicted")
-    found = hit = n_gold = n_predicted = 0
+    totals = [0, 0, 0, 0]
     for cases, detections in zip(gold, predicted):
-        cases = [tuple(c[:2]) for c in cases if c[1] > c[0]]
-        detections = [tuple(d[:2]) for d in detections if d[1] > d[0]]
-        n_gold, n_predicted = n_gold + len(cases), n_predicted + len(detections)
-        found += sum(1 for case in cases if any(_overlap(case, d) for d in detections))
-        hit += sum(1 for d in detections if any(_overlap(case, d) for case in cases))
-    precision = hit / n_predicted if n_predicted else 1.0
-    recall = found / n_gold if n_gold else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return SpanF1(precision, recall, f1)
+        totals = [a + b for a, b in zip(totals, span_counts(cases, detections))]
+    return f1_from_counts(*totals)
 
 
 def _tokens(text: str) -> list[tuple[int, int]]:
@@ -193,6 +227,19 @@ class DistortionScores:
     """None when no token is a gold meaning change (AP is undefined)."""
 
 
+#: The per-candidate token counts of the distortion scores (see :func:`token_counts`), in this order.
+TOKEN_COUNTS = ("gold_flagged", "gold", "flagged_gold", "flagged")
+
+
+def token_counts(text: str, gold: Sequence[tuple[int, int]], predicted: Sequence[ScoredSpan]) -> list[int]:
+    """One candidate's tokens both gold and flagged, gold tokens, (again) both, flagged tokens:
+    the counts :func:`f1_from_counts` takes, in its order."""
+    labels = token_labels(text, gold)
+    flagged = token_labels(text, [(s, e) for s, e, _ in predicted if e > s])
+    both = sum(1 for label, flag in zip(labels, flagged) if label and flag)
+    return [both, sum(labels), both, sum(flagged)]
+
+
 def distortion_scores(texts: Sequence[str], gold: Sequence[Sequence[tuple[int, int]]],
                       predicted: Sequence[Sequence[ScoredSpan]]) -> DistortionScores:
     """Token-level precision, recall and F1 of the predicted spans (every predicted span counts,
@@ -204,14 +251,11 @@ def distortion_scores(texts: Sequence[str], gold: Sequence[Sequence[tuple[int, i
                          f"{len(texts)}, {len(gold)}, {len(predicted)}")
     labels: list[int] = []
     scores: list[float] = []
-    flagged: list[int] = []
+    totals = [0, 0, 0, 0]
     for text, cases, spans in zip(texts, gold, predicted):
         labels += token_labels(text, cases)
         scores += token_scores(text, spans)
-        flagged += token_labels(text, [(s, e) for s, e, _ in spans if e > s])
-    true_positive = sum(1 for label, flag in zip(labels, flagged) if label and flag)
-    precision = true_positive / sum(flagged) if sum(flagged) else 1.0
-    recall = true_positive / sum(labels) if sum(labels) else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        totals = [a + b for a, b in zip(totals, token_counts(text, cases, spans))]
+    precision, recall, f1 = astuple(f1_from_counts(*totals))
     ap = float(average_precision_score(labels, scores)) if 0 < sum(labels) < len(labels) else None
     return DistortionScores(precision, recall, f1, ap)

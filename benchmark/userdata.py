@@ -17,6 +17,10 @@ Schema (``--columns field=column,...`` maps other names): pair rows have ``origi
 ``candidate``, ``label`` (1 = the candidate is derived from the original) and an optional
 ``id``; detect rows have ``text``, ``label`` (1 = machine rewrite) and an optional ``id``.
 Labels are 0/1 or true/false. A missing id is derived from the row's texts, so it is stable.
+The span tasks (``align``, ``distortion``) take ``original``, ``candidate`` and ``gold``: the
+candidate's gold character spans as a JSON list of ``[start, end]`` pairs (a JSON string in
+CSV or TSV, a list in JSON lines or Parquet); an empty span marks a deletion at its place. Their
+label is derived: 1 when the row has a gold span.
 
 Two public pair formats are read as they ship, chosen with ``--format`` or recognised from the
 header: MRPC (``Quality``, ``#1 ID``, ``#2 ID``, ``#1 String``, ``#2 String``; UTF-8 with a
@@ -51,18 +55,24 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMAS", "FORMATS", "UserData", "load_user_data", "load_rows", "rows_fingerprint", "parse_columns", "data_name", "derived_id"]
 
 #: Bumped when the conversion changes, so cached conversions of older code are not reused.
-LOADER_VERSION = "2"
+LOADER_VERSION = "3"
 
 
 @dataclass(frozen=True)
 class Schema:
-    """The fields of one task's items: the model's inputs, then the label; ``id`` is optional."""
+    """The fields of one task's items: the model's inputs, then what is to be found (a ``label``, or
+    a span task's ``gold`` spans); ``id`` is optional."""
 
     inputs: tuple[str, ...]
+    target: str = "label"
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return (*self.inputs, "label", "id")
+        return (*self.inputs, self.target, "id")
+
+    @property
+    def spans(self) -> bool:
+        return self.target == "gold"
 
 
 class _Schemas(Mapping[str, Schema]):
@@ -72,10 +82,11 @@ class _Schemas(Mapping[str, Schema]):
     @functools.cached_property
     def _table(self) -> dict[str, Schema]:
         from rewrite_bench.registry import TASKS, load_target
-        from rewrite_bench.shapes import shape_of
+        from rewrite_bench.shapes import SpanTask, shape_of
 
         tasks = [load_target(entry.target).metadata for entry in TASKS.values()]
-        return {task.name: Schema(task.inputs) for task in tasks if shape_of(task).accepts_user_data}
+        return {task.name: Schema(task.inputs, "gold" if isinstance(shape_of(task), SpanTask) else "label")
+                for task in tasks if shape_of(task).accepts_user_data}
 
     def __getitem__(self, name: str) -> Schema:
         return self._table[name]
@@ -210,6 +221,34 @@ def _id_value(value: Any, where: str, column: str) -> str:
     return str(value).strip()
 
 
+def _gold(value: Any, where: str, column: str, candidate: str) -> str:
+    """A row's gold spans, checked against its candidate, as compact sorted JSON ``[[start, end], ...]``."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise BenchError(f"{where}: gold (column {column!r}) is not JSON: {value[:60]!r}; write a JSON list of "
+                             f"[start, end] pairs, e.g. [[0, 120], [130, 200]] (or [] for none).") from None
+    if hasattr(value, "tolist"):  # a Parquet list column read as an array
+        value = value.tolist()
+    if not isinstance(value, list):
+        raise BenchError(f"{where}: gold (column {column!r}) must be a list of [start, end] pairs, got "
+                         f"{type(value).__name__}.")
+    spans = []
+    for number, span in enumerate(value):
+        if hasattr(span, "tolist"):
+            span = span.tolist()
+        if (not isinstance(span, list) or len(span) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in span)):
+            raise BenchError(f"{where}: gold span {number} (column {column!r}) must be [start, end] with integer "
+                             f"offsets, got {span!r}.")
+        if not 0 <= span[0] <= span[1] <= len(candidate):
+            raise BenchError(f"{where}: gold span {number} {span} must satisfy 0 <= start <= end <= {len(candidate)} "
+                             f"(the candidate's length).")
+        spans.append(span)
+    return json.dumps(sorted(spans), separators=(",", ":"))
+
+
 def _slice_value(value: Any, where: str, column: str) -> str:
     if value is None or value == "":
         return "(empty)"
@@ -242,7 +281,7 @@ def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns:
             raise BenchError(f"{where}: not in the {chosen.name.upper()} format: missing columns {missing}; "
                              f"found {list(header)}.")
     mapping = {**(dict(chosen.columns) if chosen else {name: name for name in schema.fields}), **columns}
-    required = [*schema.inputs, "label"]
+    required = [*schema.inputs, schema.target]
     missing = [f"{name} (column {mapping[name]!r})" if mapping[name] != name else name
                for name in required if mapping[name] not in found]
     if missing:
@@ -257,7 +296,7 @@ def _resolve_columns(task: str, header: Sequence[str], fmt: str | None, columns:
         if column not in found:
             raise BenchError(f"{where}: --slice-by {column!r} is not a column; found {list(header)}"
                              + (" (the keys of the first JSON object)" if first_row else "") + ".")
-        if column in (*schema.inputs, "label", "id") and column not in used:
+        if column in (*schema.inputs, "label", "gold", "id") and column not in used:
             raise BenchError(f"--slice-by {column!r}: the items already have a field of that name; rename the "
                              f"column (or map the field to it with --columns).")
         if column in used:
@@ -308,7 +347,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
 
     schema = SCHEMAS[task]
     id_columns = fmt.id_columns if fmt is not None else ()  # an id made of several columns (MRPC)
-    names = ["id", *schema.inputs, "label", *slice_by]
+    names = ["id", *schema.inputs, "label", *(["gold"] if schema.spans else []), *slice_by]
     arrow_schema = pa.schema([(name, pa.int64() if name == "label" else pa.string()) for name in names])
     digest = _fingerprint_digest(task)
     seen: dict[str, str] = {}
@@ -317,12 +356,16 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
     with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, arrow_schema) as writer:
         for location, raw in rows:
             where = f"{label_where}, {location}"
-            absent = [mapping[name] for name in (*schema.inputs, "label", "id") if name in mapping
+            absent = [mapping[name] for name in (*schema.inputs, schema.target, "id") if name in mapping
                       and mapping[name] not in raw] + [c for c in (*id_columns, *slice_by) if c not in raw]
             if absent:
                 raise BenchError(f"{where}: missing {absent}; found {sorted(raw)}.")
             texts = [_text(raw[mapping[name]], where, name, mapping[name]) for name in schema.inputs]
-            label = _label(raw[mapping["label"]], where, mapping["label"])
+            if schema.spans:
+                gold = _gold(raw[mapping["gold"]], where, mapping["gold"], texts[-1])
+                label = int(gold != "[]")
+            else:
+                label = _label(raw[mapping["label"]], where, mapping["label"])
             if id_columns:
                 item_id = "-".join([fmt.name if fmt else "", *(_id_value(raw[c], where, c) for c in id_columns)])
             elif "id" in mapping:
@@ -337,8 +380,10 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
                 raise BenchError(f"{where}: repeats the texts of {seen[item_id]} (both get the id {item_id!r}); "
                                  f"remove the duplicate row, or give every row an id column.")
             seen[item_id] = location
-            values = [item_id, *texts, label, *(_slice_value(raw[c], where, c) for c in slice_by)]
-            _add_to_fingerprint(digest, item_id, texts, label)
+            values = [item_id, *texts, label, *([gold] if schema.spans else []),
+                      *(_slice_value(raw[c], where, c) for c in slice_by)]
+            # A span task's rows are their texts and gold spans (the label follows from the gold).
+            _add_to_fingerprint(digest, item_id, [*texts, gold] if schema.spans else texts, label)
             for name, value in zip(names, values):
                 buffer[name].append(value)
             count += 1
@@ -348,7 +393,7 @@ def _convert(task: str, rows: Iterator[tuple[str, Mapping[str, Any]]], fmt: Form
         if buffer["id"]:
             writer.write_batch(pa.record_batch([buffer[n] for n in names], schema=arrow_schema))
     if count == 0:
-        raise BenchError(f"{label_where}: no rows; it needs at least one labelled {task} item.")
+        raise BenchError(f"{label_where}: no rows; it needs at least one {task} item with its {schema.target}.")
     return digest.hexdigest(), count
 
 

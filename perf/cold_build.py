@@ -9,6 +9,12 @@ refresh ``benchmark/prebuilt`` after a change to the default build).
     python perf/cold_build.py --cache /tmp/cold --export-prebuilt benchmark/prebuilt
 
 Resuming: run it again with the same ``--cache`` after a kill; finished translations are kept.
+
+``--record-edits DIR`` makes every rewrite of the shipped data in DIR again only to record its
+edits (``rewrite_bench.build.record_shipped_edits``): the shipped measurements stay, the
+meaning measurement (half of a cold build) is skipped, and DIR is rewritten with the edits.
+
+    python perf/cold_build.py --cache /tmp/cold --record-edits benchmark/prebuilt
 """
 from __future__ import annotations
 
@@ -20,18 +26,30 @@ import tempfile
 import time
 from pathlib import Path
 
-from rewrite_bench.build import BuildConfig, export_prebuilt, load_or_build
+from rewrite_bench.build import BuildConfig, export_prebuilt, load_or_build, record_shipped_edits
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=None, help="cache folder (default: a new temporary one)")
     parser.add_argument("--export-prebuilt", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--record-edits", type=Path, default=None, metavar="DIR",
+                        help="only remake the shipped rewrites in DIR to record their edits, and write them there")
     args = parser.parse_args()
+    if args.record_edits is not None and args.export_prebuilt is not None:
+        parser.error("--record-edits writes DIR itself; leave out --export-prebuilt")
 
     cache = args.cache or Path(tempfile.mkdtemp(prefix="rewrite-bench-cold-"))
     started, cpu_started = time.perf_counter(), os.times()
     try:
+        if args.record_edits is not None:
+            report = record_shipped_edits(cache, prebuilt_dir=args.record_edits)
+            print(f"recorded the edits of {report.n_rewrites - len(report.differences)} of {report.n_rewrites} shipped "
+                  f"rewrites in {(time.perf_counter() - started) / 60:.1f} min wall; "
+                  f"{len(report.differences)} came out differently and keep none:")
+            for difference in report.differences:
+                print(f"  {difference.id}: {difference.kind}: {difference.detail}")
+            return
         data = load_or_build(cache, BuildConfig(), from_scratch=True, progress=True)
         wall = time.perf_counter() - started
         cpu = os.times()

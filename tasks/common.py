@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 from rewrite_bench.io import hash_rank  # re-exported: the tasks' seeded orders
 from rewrite_bench.types import SPLITS, Original, Rewrite
 
-__all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split"]
+__all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split", "with_edits"]
 
 
 def originals_by_split(originals: Sequence[Original]) -> dict[str, list[Original]]:
@@ -50,3 +50,9 @@ def items_per_split(originals: Sequence[Original], rewrites: Sequence[Rewrite], 
     rewrites_of = rewrites_by_source(rewrites)
     by_split = originals_by_split(originals)
     return {split: split_items(by_split[split], rewrites_of, seed) for split in SPLITS}
+
+
+def with_edits(rewrites: Sequence[Rewrite]) -> list[Rewrite]:
+    """The rewrites that recorded their edits: the span tasks' gold comes from them, so a rewrite
+    without (an ``llm`` rewrite, one whose remake differed from the shipped text) cannot be an item."""
+    return [rw for rw in rewrites if rw.edits]

@@ -11,12 +11,15 @@ from rewrite_bench.baselines.neural import MiniLMAlignment, MiniLMCosine, text_s
 from rewrite_bench.models import resolve_model
 from rewrite_bench.registry import MODELS
 from rewrite_bench.runner import evaluate_task, score_dataset
+from rewrite_bench.span_eval import predict_spans
+from rewrite_bench.tasks.align import METADATA as ALIGN
 from rewrite_bench.tasks.detect import METADATA as DETECT
+from rewrite_bench.tasks.distortion import METADATA as DISTORTION
 from rewrite_bench.tasks.pair import METADATA as PAIR
 from tests.test_rewriters import ENCYCLOPEDIA, NEWS_1, NEWS_2
 
 #: Baselines whose scores agree to 1e-6 (not bit for bit) at any batching.
-NEURAL = {"minilm", "minilm-align", "minilm-lr"}
+NEURAL = {"minilm", "minilm-align", "minilm-lr", "minilm-sentence-spans", "minilm-cosine-drop"}
 
 SPUN = NEWS_1.replace("unchanged", "steady").replace("economy", "market").replace("Sydney", "Melbourne")
 
@@ -75,12 +78,22 @@ def test_learned_results_are_flagged_trained_on_benchmark(small_data):
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_every_baseline_scores_the_same_at_batch_size_1_and_64(small_data, name):
-    """On each scored task (pair, detect) the baseline supports; retrieval has its own test.
+    """On each scored task (pair, detect) and span task (align, distortion) the baseline supports;
+    retrieval has its own test.
 
     Bit for bit, except the MiniLM baselines: to 1e-6 (tests/test_encoding.py has more)."""
     tasks = [task for task in (PAIR, DETECT) if resolve_model(name).supports(task)]
-    if not tasks:
+    span_tasks = [task for task in (ALIGN, DISTORTION) if resolve_model(name).supports(task)]
+    if not tasks and not span_tasks:
         assert resolve_model(name).native_retriever()  # a retrieval-only baseline
+    for task in span_tasks:
+        items = small_data.task(task.name)["test"].select(range(30)).to_dict()
+        found = [predict_spans(resolve_model(name, {"batch_size": rows} if name in NEURAL else {}), task, items["id"],
+                               items["original"], items["candidate"], batch_size=batch_size)
+                 for batch_size, rows in ((1, 4), (64, 32))]
+        assert [[span[:2] for span in spans] for spans in found[0]] == [[span[:2] for span in spans] for spans in found[1]]
+        scores = [np.array([span[2] for spans in run for span in spans]) for run in found]
+        np.testing.assert_allclose(scores[0], scores[1], rtol=0, atol=1e-6 if name in NEURAL else 0, err_msg=task.name)
     for task in tasks:
         splits = small_data.task(task.name)
         items = splits["test"].select(range(min(60, len(splits["test"]))))

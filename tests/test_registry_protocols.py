@@ -18,6 +18,7 @@ import pytest
 
 from rewrite_bench.models import resolve_model
 from rewrite_bench.registry import MODELS, REWRITERS, TASKS, load_target
+from rewrite_bench.rewriters.provenance import aligned_spans, encode_spans
 from rewrite_bench.rewriting import make_rewriter
 from rewrite_bench.types import SPLITS, STRENGTHS, BenchError, Original, Rewrite, Rewriter, Task
 from tests.test_rewriters_llm import gpt_dir  # noqa: F401  (fixture: a tiny random GPT-2, no download)
@@ -45,6 +46,11 @@ BASELINE_TASKS = {
     "minilm-lr": {"detect"},
     "bm25": {"retrieve"},
     "minhash-lsh": {"retrieve"},
+    "ngram-align": {"align"},
+    "minilm-sentence-spans": {"align"},
+    "fact-diff": {"distortion"},
+    "negation-lexicon": {"distortion"},
+    "minilm-cosine-drop": {"distortion"},
 }
 
 
@@ -57,25 +63,27 @@ def test_every_task_is_registered_under_its_own_name(name: str) -> None:
     assert isinstance(task, Task) and callable(task.build_items)
     meta = task.metadata
     assert meta.name == name and TASKS[name].description
-    assert meta.model_method in ("score_pairs", "score_texts", "search")
+    assert meta.model_method in ("score_pairs", "score_texts", "search", "align_spans", "distortion_spans")
     assert meta.inputs and meta.main_score and re.fullmatch(r"\d+(\.\d+)*", meta.version)
 
 
 def _tiny_corpus() -> tuple[list[Original], list[Rewrite]]:
-    """Three originals per split and domain, each with two seen rewrites; test ones also an unseen one."""
+    """Three originals per split and domain, each with two seen rewrites; test ones also an unseen one.
+    Each rewrite records its edits (what the span tasks' gold comes from)."""
     words = "council budget school river valley family mayor spending hospital debate rain army boat food town".split()
     originals, rewrites = [], []
     for n, (split, domain, k) in enumerate((s, d, k) for s in SPLITS for d in ("news", "encyclopedia") for k in range(3)):
         rng = random.Random(n)
         original = Original(f"{domain}-{split}-{k}", domain, f"{domain}-{split}-{k}", split,
-                            " ".join(rng.choice(words) for _ in range(40)) + ".")
+                            " ".join(rng.choice(words) for _ in range(40)) + ". Mayor Smith said the cost was 40.")
         originals.append(original)
         cells = [("wordnet-spin", "light", True), ("wordnet-spin", "heavy", True)]
         cells += [("paraphrase", "medium", False)] if split == "test" else []
         for rewriter, strength, seen in cells:
             text = original.text.replace("e", "a") if seen else original.text.upper()
+            edits = encode_spans(aligned_spans(text, original.text))
             rewrites.append(Rewrite(f"{original.id}-{rewriter}-{strength}", original.id, rewriter, "1.0", strength, "{}",
-                                    0, seen, text, 0.5, 0.3, 1.0, 0.9))
+                                    0, seen, text, 0.5, 0.3, 1.0, 0.9, edits))
     return originals, rewrites
 
 

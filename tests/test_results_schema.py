@@ -58,7 +58,7 @@ def test_write_then_load_is_the_identity(tmp_path):
     (lambda r: r.update(retrieval={"method": "rerank", "k": 100, "pool_size": 5}), "scored task has no 'retrieval'"),
     (lambda r: r["model"].update(colour="red"), "model.colour: Extra inputs are not permitted"),
     (lambda r: r["n"].update(positive="many"), "n.positive: Input should be a valid integer"),
-    (lambda r: r["task"].update(shape="graded"), "task.shape: Input should be 'scored' or 'ranked'"),
+    (lambda r: r["task"].update(shape="graded"), "task.shape: Input should be 'scored', 'ranked', 'aligned-spans' or 'flagged-spans'"),
 ])
 def test_a_malformed_result_is_refused_and_nothing_is_written(tmp_path, change, message):
     record = migrate(_a_result())
