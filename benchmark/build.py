@@ -354,11 +354,20 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
     never replaces the build made from the shipped data; the translation cache makes a killed
     rebuild resume without redoing finished translations.
     """
-    from rewrite_bench.prebuilt import PREBUILT_DIR, find_prebuilt
+    from rewrite_bench.prebuilt import PREBUILT_DIR, find_prebuilt, shipped_checksums
 
     description = describe_config(config)
     key = config_key(description)
-    target = cache_dir / ("scratch" if from_scratch else "data") / key
+    folder = key
+    if not from_scratch:
+        # A build derived from the shipped data is cached under the shipped files' checksums too,
+        # so that a re-export of the same rewrites (one that adds their edits) is not hidden by a
+        # build cached from the previous export. The key itself, and so the fingerprint, stays
+        # that of the configuration: the same rewrites give the same build however they came.
+        shipped = shipped_checksums(rewrites_key(description), prebuilt_dir or PREBUILT_DIR)
+        if shipped is not None:
+            folder = f"{key}-{config_key(shipped)[:8]}"
+    target = cache_dir / ("scratch" if from_scratch else "data") / folder
     found = _usable(target)
     if found is not None:
         return found

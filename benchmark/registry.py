@@ -76,12 +76,12 @@ MODELS: Mapping[str, Entry] = _table(
     Entry("minilm-lr", "rewrite_bench.baselines.style:MiniLMClassifier", "detect: logistic regression on frozen MiniLM document embeddings, fitted on train"),
     Entry("bm25", "rewrite_bench.baselines.retrieval:BM25Retriever", "retrieve: Okapi BM25 over content words (bm25s)"),
     Entry("minhash-lsh", "rewrite_bench.baselines.retrieval:MinHashLSHRetriever", "retrieve: MinHash LSH Forest candidates ranked by estimated 3-gram Jaccard"),
+    Entry("learned", "rewrite_bench.baselines.learned:LearnedCombination", "Gradient boosting over n-gram overlap, Jaccard, TF-IDF and length features, fitted on train (neural=true adds MiniLM)"),
     Entry("ngram-align", "rewrite_bench.baselines.alignment:NgramAlignment", "align: word 3-gram seeds extended over small gaps (the classic PAN text-alignment approach)"),
     Entry("minilm-sentence-spans", "rewrite_bench.baselines.alignment:MiniLMSentenceSpans", "align: candidate sentences whose best MiniLM cosine to an original sentence passes a threshold"),
     Entry("fact-diff", "rewrite_bench.baselines.distortion:FactDiff", "distortion: numbers and spaCy entities of the candidate that the original lacks"),
     Entry("negation-lexicon", "rewrite_bench.baselines.distortion:NegationLexicon", "distortion: negations and WordNet antonyms in candidate sentences whose aligned original sentence lacks them"),
     Entry("minilm-cosine-drop", "rewrite_bench.baselines.distortion:MiniLMCosineDrop", "distortion: candidate sentences aligned to an original sentence (MiniLM cosine >= 0.6) whose cosine to it dropped below 0.9"),
-    Entry("learned", "rewrite_bench.baselines.learned:LearnedCombination", "Gradient boosting over n-gram overlap, Jaccard, TF-IDF and length features, fitted on train (neural=true adds MiniLM)"),
 )
 
 REWRITERS: Mapping[str, Entry] = _table(

@@ -307,7 +307,8 @@ def _figures(stem: str, heading: str, records: Sequence["Result"], items: Items,
     """One group's figures (file name -> (PNG, alt text)): ROC (of has-source for retrieval), recall@k
     for retrieval, the slice heatmap; and, per model, what fools it. ``records`` in display order."""
     main = records[0].task.main_score
-    retrieval = shape_of(task_of_record(records[0])).has_ranks
+    shape = shape_of(task_of_record(records[0]))
+    retrieval = shape.has_ranks
     position = {item_id: p for p, item_id in enumerate(items.ids)}
     curves, recall_curves, model_examples = [], [], []
     for record in records:
@@ -331,7 +332,7 @@ def _figures(stem: str, heading: str, records: Sequence["Result"], items: Items,
             model_examples.append({"model": label, **examples(sub, scores, ranks=ranks)})
     drawn: dict[str, tuple[bytes, str]] = {}
     if curves:
-        what = "has-source ROC" if retrieval else "ROC"
+        what = shape.roc_title
         drawn[f"{stem}-roc.png"] = (roc_png(curves, f"{heading}: {what} curves"), f"{what} curves of {heading}")
     if recall_curves:
         drawn[f"{stem}-recall.png"] = (recall_at_k_png(recall_curves, f"{heading}: recall@k"),

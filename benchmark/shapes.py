@@ -51,6 +51,8 @@ class TaskShape(ABC):
     """Whether its predictions carry the rank of each query's source (for recall@k figures)."""
     method_note: ClassVar[str] = ""
     """What the leaderboard says under the task's heading about how its numbers were made."""
+    roc_title: ClassVar[str] = "ROC"
+    """What the ROC curves of its results (each item's score against its label) show."""
 
     def check(self, task: TaskMetadata) -> list[str]:
         """Problems with ``task``'s metadata for this shape (none: it is valid)."""
@@ -158,6 +160,7 @@ class RankedRetrieval(TaskShape):
     name = "ranked"
     main_scores = ("mrr",)
     has_ranks = True
+    roc_title = "has-source ROC"
     method_note = ("MRR and recall over the queries that have a source in the pool (top 100 asked); AUROC "
                    "has-source tells those from the queries without one by the top score; CI: seeded bootstrap "
                    "of MRR (1,000 resamples). A pair scorer is run by re-ranking BM25's top 20.")
@@ -274,6 +277,7 @@ class SpanTask(TaskShape):
 class AlignedSpans(SpanTask):
     name = "aligned-spans"
     main_scores = ("plagdet",)
+    roc_title = "derived-text ROC (highest span score)"
     columns = (("precision", "precision"), ("recall", "recall"), ("granularity", "granularity"),
                ("span F1", "span_f1"))
     method_note = ("plagdet (PAN): character precision and recall over the candidates' derived text, divided by "
@@ -285,6 +289,7 @@ class AlignedSpans(SpanTask):
 class FlaggedSpans(SpanTask):
     name = "flagged-spans"
     main_scores = ("token_f1",)
+    roc_title = "has-change ROC (highest span score)"
     columns = (("token P", "token_precision"), ("token R", "token_recall"), ("token AP", "token_ap"),
                ("AUROC has-change", "auroc_has_change"))
     method_note = ("Token F1: tokens inside gold and predicted spans, pooled over items (a deletion's gold is the "

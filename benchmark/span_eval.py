@@ -21,7 +21,7 @@ import numpy as np
 from rewrite_bench.io import show_ids
 from rewrite_bench.runner import (MAIN_RESAMPLES, SCHEMA_VERSION, SLICE_RESAMPLES, EvalOutcome, ModelError, fit_model,
                                   limit_items, model_record, record_footer, record_header)
-from rewrite_bench.span_metrics import (ScoredSpan, check_spans, f1_from_counts, plagdet_counts, plagdet_from_counts,
+from rewrite_bench.span_metrics import (PLAGDET_COUNTS, ScoredSpan, check_spans, f1_from_counts, plagdet_counts, plagdet_from_counts,
                                         span_counts, token_counts, token_labels, token_scores)
 from rewrite_bench.types import BenchError, TaskMetadata
 
@@ -102,8 +102,8 @@ def span_item_counts(main_score: str, texts: Sequence[str], gold: Sequence[Seque
 
 def _pooled(main_score: str, totals: Sequence[float]) -> dict[str, float]:
     if main_score == "plagdet":
-        scores = plagdet_from_counts(totals[:6])
-        spans = f1_from_counts(*totals[6:])
+        scores = plagdet_from_counts(totals[:len(PLAGDET_COUNTS)])
+        spans = f1_from_counts(*totals[len(PLAGDET_COUNTS):])
         return {"plagdet": scores.plagdet, "precision": scores.precision, "recall": scores.recall,
                 "granularity": scores.granularity, "span_precision": spans.precision, "span_recall": spans.recall,
                 "span_f1": spans.f1}
@@ -189,9 +189,8 @@ def evaluate_spans(model: "LoadedModel", task: TaskMetadata, data: "BenchmarkDat
         model.obj.cover(ids, {i for part in splits.values() for i in part["id"]}, task.name, spans=True)
     elif model.needs_fit():
         fit_seconds, fitted_on = fit_model(model, task.name, splits["train"]), "train"
-    outcome = measure_spans(model, task, items, batch_size=batch_size, progress=progress,
-                            desc=f"{task.name}/{split}")
-    body, predictions = outcome
+    body, predictions = measure_spans(model, task, items, batch_size=batch_size, progress=progress,
+                                      desc=f"{task.name}/{split}")
     body["runtime_s"]["fit"] = round(fit_seconds, 3)
     result = {**record_header(model, task, data, split, limit, len(splits[split]), fitted_on), **body, **record_footer()}
     result["runtime_s"]["total"] = round(time.perf_counter() - started, 3)

@@ -19,6 +19,7 @@ a malformed span.
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import astuple, dataclass
@@ -200,13 +201,21 @@ def _tokens(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+def _near(starts: Sequence[int], ends: Sequence[int], start: int, end: int) -> range:
+    """Indices of the tokens (by their ``starts`` and ``ends``, in text order) that can overlap or
+    touch ``[start, end]``."""
+    return range(bisect.bisect_left(ends, start), bisect.bisect_right(starts, end))
+
+
 def token_labels(text: str, gold: Sequence[tuple[int, int]]) -> list[int]:
     """1 for each token of ``text`` that a gold span overlaps, or that an empty gold span (a
     deletion) touches; 0 for the others."""
     tokens = _tokens(text)
+    starts, ends = [token[0] for token in tokens], [token[1] for token in tokens]
     labels = [0] * len(tokens)
     for start, end in gold:
-        for i, token in enumerate(tokens):
+        for i in _near(starts, ends, start, end):
+            token = tokens[i]
             if _overlap(token, (start, end)) or (start == end and token[0] <= start <= token[1]):
                 labels[i] = 1
     return labels
@@ -214,8 +223,14 @@ def token_labels(text: str, gold: Sequence[tuple[int, int]]) -> list[int]:
 
 def token_scores(text: str, predicted: Sequence[ScoredSpan]) -> list[float]:
     """For each token of ``text``, the highest score of a predicted span over it (0 if none)."""
-    return [max((score for start, end, score in predicted if _overlap(token, (start, end))), default=0.0)
-            for token in _tokens(text)]
+    tokens = _tokens(text)
+    starts, ends = [token[0] for token in tokens], [token[1] for token in tokens]
+    best: list[float | None] = [None] * len(tokens)
+    for start, end, score in predicted:
+        for i in _near(starts, ends, start, end):
+            if _overlap(tokens[i], (start, end)) and (best[i] is None or score > best[i]):
+                best[i] = score
+    return [0.0 if score is None else score for score in best]
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ METADATA = TaskMetadata(
         SliceSpec("domain", "both"),
     ),
     shape="aligned-spans",
-    leaderboard_slices=("rewriter_seen", "candidate_kind"),
+    leaderboard_slices=("rewriter_seen", "strength"),
 )
 
 #: Rewrites of each original that become items (test: 450 originals, so 2,250 rewrites).

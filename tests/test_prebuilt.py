@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,19 @@ def test_verify_names_a_rewrite_whose_stored_edits_differ_and_ignores_data_witho
     unstored = Rewrite(**{**base.__dict__, "edits": ""})
     assert [(d.id, d.kind) for d in compare_rewrites([base], [other])] == [("a~spin~light", "edits")]
     assert compare_rewrites([unstored], [base]) == [] and compare_rewrites([base], [base]) == []
+
+
+def test_a_re_export_is_not_hidden_by_a_build_cached_from_the_previous_one(exported, tmp_path):
+    # The same rewrites exported again, here without their edits (as the shipped data was before
+    # `perf/cold_build.py --record-edits`): a cache holding a build of the first export must not serve it.
+    first = load_or_build(tmp_path, LIGHT, progress=False, prebuilt_dir=exported)
+    shipped = find_prebuilt(rewrites_key(describe_config(LIGHT)), exported)
+    originals, rewrites = shipped.read()
+    again = tmp_path / "again"
+    write_prebuilt(again, rewrites_key=shipped.rewrites_key, fingerprint=shipped.fingerprint, originals=originals,
+                   rewrites=[replace(r, edits="") for r in rewrites], info=shipped.info)
+    second = load_or_build(tmp_path, LIGHT, progress=False, prebuilt_dir=again)
+    assert second.path != first.path and second.info["config_key"] == first.info["config_key"]
+    assert any(first.rewrites()["edits"]) and not any(second.rewrites()["edits"])
+    assert second.fingerprint != first.fingerprint  # stored edits are part of the data
+    assert load_or_build(tmp_path, LIGHT, progress=False, prebuilt_dir=exported).path == first.path

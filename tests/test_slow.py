@@ -47,6 +47,9 @@ def test_default_build_has_the_promised_size(full_data):
     assert abs(sum(labels) / (len(labels) - sum(labels)) - 1) < 0.01  # balanced
     for split in ("train", "dev"):
         assert len(full_data.task("pair")[split]) > 0
+    for span_task in ("align", "distortion"):  # items from the shipped rewrites' recorded edits
+        test = full_data.task(span_task)["test"]
+        assert len(test) >= 2000 and 0 < sum(test["label"]) < len(test), span_task
 
 
 def test_committed_results_are_from_this_build(full_data):
