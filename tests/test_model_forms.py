@@ -84,7 +84,7 @@ def test_predictions_missing_and_extra_ids_are_listed(small_data, splits, tmp_pa
     (['{"id": "a", "score": NaN}'], "not finite numbers for 1 ids: a"),
     (['{"id": "a", "score": 1' + "0" * 400 + '}'], "not finite numbers for 1 ids: a"),  # too large for a float
     (['{"id": "a", "score": 0.1'], "line 1: not a JSON object"),
-    ([{"id": "a", "value": 0.1}], r"line 1: each line needs the keys 'id' and 'score'; found \['id', 'value'\]"),
+    ([{"id": "a", "value": 0.1}], r"line 1: each line needs the keys 'id' and 'score' \(or 'spans', for a span task\); found \['id', 'value'\]"),
     ([{"id": 7.5, "score": 0.1}], "line 1: 'id' must be a non-empty string"),
     ([{"id": True, "score": 0.1}], "line 1: 'id' must be a non-empty string"),
     ([], "has no predictions"),

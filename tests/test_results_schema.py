@@ -24,8 +24,9 @@ def test_every_committed_result_fits_the_schema_and_round_trips():
         assert isinstance(typed, Result) and typed.schema_version == SCHEMA_VERSION
         assert typed.model_dump(mode="json", exclude_unset=True) == migrated, path  # nothing lost or added
     records = load_results(ROOT / "results")
-    assert {r.task.shape for r in records} == {"scored", "ranked"}
+    assert {r.task.shape for r in records} == {"scored", "ranked", "aligned-spans", "flagged-spans"}
     assert all((r.task.shape == "ranked") == (r.retrieval is not None) for r in records)
+    assert all((r.task.shape == "scored") == (r.thresholds is not None) for r in records)
     assert all(r.path is not None and r.path.parent.parent == ROOT / "results" for r in records)
 
 

@@ -224,3 +224,25 @@ def test_dev_data_is_refused_for_a_span_task(small_cache, tmp_path, capsys):
                  "--cache-dir", str(small_cache), "--output-dir", str(tmp_path / "out")]) == 2
     assert "task 'distortion' has none" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_span_predictions_files_are_checked(small_data, tmp_path):
+    from rewrite_bench.models import resolve_model
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "a", "spans": 5}) + "\n")
+    with pytest.raises(BenchError, match=r"bad.jsonl, line 1: 'spans' must be a list"):
+        resolve_model(f"predictions:{bad}")
+    scores_only = tmp_path / "scores.jsonl"
+    scores_only.write_text(json.dumps({"id": "a", "score": 0.5}) + "\n")
+    assert "no 'spans'" in resolve_model(f"predictions:{scores_only}").unsupported(align.METADATA)
+    # Spans outside the candidate fail when used, naming the item.
+    first = small_data.task("align")["test"][0]["id"]
+    rows = small_data.task("align")["test"]["id"]
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text("".join(json.dumps({"id": i, "spans": [[0, 10 ** 7, 1.0]] if i == first else []}) + "\n"
+                               for i in rows))
+    with pytest.raises(BenchError, match="the candidate's length") as error:
+        evaluate_spans(resolve_model(f"predictions:{outside}"), align.METADATA, small_data, split="test", limit=None,
+                       batch_size=8, progress=False)
+    assert first in str(error.value)
