@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                                formatter_class=_Formatter,
                                epilog="examples:\n  bench show news-bg-0042~paraphrase~heavy\n"
                                       "  bench show news-bg-0042~paraphrase+web-noise~medium --color always | less -R\n"
-                                      "  bench show 'news-bg-0042|heavy|news-bg-0042~paraphrase~light' --model fact-diff")
+                                      "  bench show 'news-bg-0042|heavy|news-bg-0042~paraphrase~medium' --model fact-diff")
     show.add_argument("rewrite_id", metavar="ID",
                       help="a rewrite of the build (ORIGINAL~REWRITER~STRENGTH), or an item of a span task "
                            "(align, distortion; ids contain '|')")

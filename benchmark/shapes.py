@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from rewrite_bench.runner import EvalOutcome
     from rewrite_bench.schema import Result, SliceRow
 
-__all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SpanTask", "AlignedSpans", "FlaggedSpans", "SHAPES", "shape_of", "check_metadata",
-           "registered_task", "task_of_record", "format_score"]
+__all__ = ["POOL", "TaskShape", "ScoredItems", "RankedRetrieval", "SpanTask", "AlignedSpans", "FlaggedSpans", "SHAPES",
+           "shape_of", "check_metadata", "registered_task", "task_of_record", "format_score"]
 
 
 def format_score(value: Any) -> str:
