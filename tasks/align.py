@@ -28,7 +28,7 @@ from typing import Any, Sequence
 from rewrite_bench.metrics import SliceSpec
 from rewrite_bench.rewriters.provenance import decode_spans
 from rewrite_bench.span_metrics import derived_cases
-from rewrite_bench.tasks.common import hash_rank, items_per_split, pick_in_turn, with_edits
+from rewrite_bench.tasks.common import items_per_split, picks_with_edits
 from rewrite_bench.tasks.pair import length_bucket, nearest_neighbours
 from rewrite_bench.types import Original, Rewrite, Task, TaskMetadata
 
@@ -77,14 +77,11 @@ def _row(item_id: str, original: Original, candidate: str, candidate_id: str, go
 
 
 def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]], seed: int) -> list[dict[str, Any]]:
-    own = {o.id: with_edits(rewrites_of.get(o.id, [])) for o in originals}
-    chosen = sorted((o for o in originals if own[o.id]), key=lambda o: hash_rank(seed, "align", o.id))
-    cells = sorted({(rw.rewriter, rw.strength) for o in chosen for rw in own[o.id]}, key=lambda c: (c[1], c[0]))
     neighbours = nearest_neighbours([o.text for o in originals], 1)
     position = {o.id: i for i, o in enumerate(originals)}
     rows: list[dict[str, Any]] = []
-    for turn, original in enumerate(chosen):
-        for rewrite in pick_in_turn(own[original.id], cells, turn * PER_ORIGINAL, PER_ORIGINAL):
+    for _, original, picks in picks_with_edits(originals, rewrites_of, seed, "align", PER_ORIGINAL):
+        for rewrite in picks:
             gold = derived_cases(rewrite.text, decode_spans(rewrite.edits))
             rows.append(_row(f"{original.id}|rewrite|{rewrite.id}", original, rewrite.text, rewrite.id, gold, rewrite))
         for j in neighbours[position[original.id]]:

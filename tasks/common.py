@@ -7,7 +7,8 @@ from typing import Any, Callable, Sequence
 from rewrite_bench.io import hash_rank  # re-exported: the tasks' seeded orders
 from rewrite_bench.types import SPLITS, Original, Rewrite
 
-__all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split", "with_edits"]
+__all__ = ["originals_by_split", "rewrites_by_source", "hash_rank", "pick_in_turn", "items_per_split", "with_edits",
+           "picks_with_edits"]
 
 
 def originals_by_split(originals: Sequence[Original]) -> dict[str, list[Original]]:
@@ -56,3 +57,15 @@ def with_edits(rewrites: Sequence[Rewrite]) -> list[Rewrite]:
     """The rewrites that recorded their edits: the span tasks' gold comes from them, so a rewrite
     without (an ``llm`` rewrite, one whose remake differed from the shipped text) cannot be an item."""
     return [rw for rw in rewrites if rw.edits]
+
+
+def picks_with_edits(originals: Sequence[Original], rewrites_of: dict[str, list[Rewrite]], seed: int, salt: str,
+                     per_original: int) -> list[tuple[int, Original, list[Rewrite]]]:
+    """``(turn, original, up to per_original of its rewrites with edits)`` for each original of a
+    split that has such rewrites: originals in a seeded hash order (``salt`` names the task),
+    rewrites handed out over the split's (rewriter, strength) cells in turn, strength-major."""
+    own = {o.id: with_edits(rewrites_of.get(o.id, [])) for o in originals}
+    chosen = sorted((o for o in originals if own[o.id]), key=lambda o: hash_rank(seed, salt, o.id))
+    cells = sorted({(rw.rewriter, rw.strength) for o in chosen for rw in own[o.id]}, key=lambda c: (c[1], c[0]))
+    return [(turn, o, pick_in_turn(own[o.id], cells, turn * per_original, per_original))
+            for turn, o in enumerate(chosen)]

@@ -31,7 +31,7 @@ from typing import Any, Sequence
 from rewrite_bench.metrics import SliceSpec
 from rewrite_bench.rewriters.provenance import Provenance, compose, decode_spans
 from rewrite_bench.span_metrics import meaning_changes
-from rewrite_bench.tasks.common import hash_rank, items_per_split, pick_in_turn, with_edits
+from rewrite_bench.tasks.common import items_per_split, picks_with_edits
 from rewrite_bench.tasks.pair import length_bucket
 from rewrite_bench.types import Original, Rewrite, RewriteError, Task, TaskMetadata
 
@@ -79,12 +79,9 @@ def distort_rewrite(rewrite: Rewrite, level: str, seed: int) -> tuple[str, Prove
 
 
 def _split_items(originals: list[Original], rewrites_of: dict[str, list[Rewrite]], seed: int) -> list[dict[str, Any]]:
-    own = {o.id: with_edits(rewrites_of.get(o.id, [])) for o in originals}
-    chosen = sorted((o for o in originals if own[o.id]), key=lambda o: hash_rank(seed, "distortion", o.id))
-    cells = sorted({(rw.rewriter, rw.strength) for o in chosen for rw in own[o.id]}, key=lambda c: (c[1], c[0]))
     rows: list[dict[str, Any]] = []
-    for turn, original in enumerate(chosen):
-        for k, rewrite in enumerate(pick_in_turn(own[original.id], cells, turn * PER_ORIGINAL, PER_ORIGINAL)):
+    for turn, original, picks in picks_with_edits(originals, rewrites_of, seed, "distortion", PER_ORIGINAL):
+        for k, rewrite in enumerate(picks):
             wanted = DISTORTIONS[(turn + k) % len(DISTORTIONS)]
             text, spans, applied = distort_rewrite(rewrite, wanted, seed)
             gold = meaning_changes(spans)
