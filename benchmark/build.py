@@ -19,7 +19,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from rewrite_bench import __version__
 from rewrite_bench.io import atomic_directory, sha256_file, stable_json
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from rewrite_bench.prebuilt import Prebuilt
 
-__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_key", "measure_meaning",
+__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_config", "rewrites_key", "measure_meaning",
            "export_prebuilt", "verify_against_prebuilt", "Verification", "record_shipped_edits"]
 
 #: Bumped when the way data are built changes in a way the config does not capture.
@@ -65,6 +65,8 @@ DEFAULT_PLAN: tuple[PlanEntry, ...] = (
     PlanEntry("paraphrase+restructure", False),
     PlanEntry("paraphrase+web-noise", False),
     PlanEntry("paraphrase+restructure+web-noise", False),
+    # The spinners' "shorten" mode (length ratio well below 1): rephrased, then cut to fewer words.
+    PlanEntry("paraphrase+shorten", False),
 )
 
 
@@ -142,6 +144,11 @@ def config_key(description: Mapping[str, Any]) -> str:
     return hashlib.sha256(stable_json(description).encode()).hexdigest()[:16]
 
 
+def rewrites_config(description: Mapping[str, Any]) -> dict[str, Any]:
+    """What determines a build's originals and rewrites: its configuration without the tasks."""
+    return {name: value for name, value in description.items() if name != "tasks"}
+
+
 def rewrites_key(description: Mapping[str, Any]) -> str:
     """The key of what the shipped data holds: originals and rewrites, not the tasks.
 
@@ -149,7 +156,7 @@ def rewrites_key(description: Mapping[str, Any]) -> str:
     must not make the (expensive) rewrites look stale; everything else in the configuration
     (corpus files, seed, sizes, the plan and every rewriter's version and parameters) does.
     """
-    return config_key({name: value for name, value in description.items() if name != "tasks"})
+    return config_key(rewrites_config(description))
 
 
 def fingerprint_rows(rows: Iterable[Mapping[str, Any]], *prefix: str) -> str:
@@ -232,13 +239,16 @@ def meaning_preservation(rewrites: Sequence[Rewrite]) -> tuple[list[dict[str, An
     return rows, points
 
 
-def _rewrites_origin(source: "Prebuilt | _CachedRewrites") -> str:
+def _rewrites_origin(source: "Prebuilt | _CachedRewrites | _PartlyMade") -> str:
     """What a build took its rewrites from, as build.json records it."""
+    if isinstance(source, _PartlyMade):
+        return (f"{_rewrites_origin(source.source)} for {', '.join(sorted(source.reused))}; "
+                f"the rewriters for the others")
     return f"cached build {source.folder.name}" if isinstance(source, _CachedRewrites) else "shipped data"
 
 
 def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target: Path, progress: bool,
-           prebuilt: "Prebuilt | _CachedRewrites | None" = None) -> None:
+           prebuilt: "Prebuilt | _CachedRewrites | _PartlyMade | None" = None) -> None:
     """Build into ``target``: rewrite everything, or take the rewrites from the shipped data or a cached build."""
     import datasets
     from datasets import Dataset, DatasetDict
@@ -248,7 +258,25 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
 
     started = time.perf_counter()
     say = (lambda msg: print(msg, file=sys.stderr)) if progress else (lambda msg: None)
-    if prebuilt is not None:
+    if isinstance(prebuilt, _PartlyMade):
+        source = prebuilt.source
+        todo = [entry for entry in config.plan if make_rewriter(entry.spec).name not in prebuilt.reused]
+        say(f"using the rewrites of {len(prebuilt.reused)} rewriters from {_rewrites_origin(source)} "
+            f"({source.folder}); rewriting with {', '.join(entry.spec for entry in todo) or 'none'} ...")
+        originals, shipped = source.read()
+        made, made_failures = [], []
+        if todo:
+            made, made_failures = make_rewrites(originals, todo, config.seed,
+                                                cache_dir=str(target.parent.parent / "rewriter-cache"),
+                                                slow_cap=config.max_originals, progress=progress)
+            say(f"{len(made)} new rewrites ({len(made_failures)} could not be made); measuring their meaning ...")
+            made = measure_meaning(originals, made, progress)
+        rewrites = sorted([r for r in shipped if r.rewriter in prebuilt.reused] + made, key=lambda r: r.id)
+        failures = sorted([f for f in (RewriteFailure(**f) for f in source.info["failures"])
+                           if f.rewriter in prebuilt.reused] + made_failures,
+                          key=lambda f: (f.original_id, f.rewriter, f.strength))
+        corpus_record = dict(source.info["corpus"])
+    elif prebuilt is not None:
         say(f"using the originals and rewrites of {_rewrites_origin(prebuilt)} ({prebuilt.folder}); "
             f"deriving the tasks ...")
         originals, rewrites = prebuilt.read()
@@ -350,6 +378,9 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
     A configuration whose rewrites key is the shipped data's (the default build) takes its originals and
     rewrites from ``benchmark/prebuilt`` (or ``prebuilt_dir``) and only derives the tasks; so does one
     whose rewrites key is that of an intact build already in the cache (it differs only in its tasks).
+    Otherwise, where the shipped data or a cached build has the same originals and some of the
+    plan's entries exactly as configured, their rewrites are taken and only the other entries
+    are rewritten (:class:`_PartlyMade`).
     ``from_scratch`` runs every rewriter instead, into ``<cache>/scratch/<key>`` so that it
     never replaces the build made from the shipped data; the translation cache makes a killed
     rebuild resume without redoing finished translations.
@@ -383,7 +414,8 @@ def load_or_build(cache_dir: Path, config: BuildConfig = BuildConfig(), *, progr
             if not from_scratch:
                 wanted = rewrites_key(description)
                 prebuilt = (find_prebuilt(wanted, prebuilt_dir or PREBUILT_DIR)
-                            or _cached_rewrites(target.parent, wanted))
+                            or _cached_rewrites(target.parent, wanted)
+                            or _partly_made(description, prebuilt_dir or PREBUILT_DIR, target.parent))
             _build(config, description, key, target, progress, prebuilt)
     except OSError as error:
         raise BenchError(f"could not write the build to {target}: {error}. "
@@ -421,6 +453,58 @@ def _cached_rewrites(data_dir: Path, wanted: str) -> _CachedRewrites | None:
         if same and verify(build_file.parent) is None:
             return _CachedRewrites(build_file.parent, {"failures": info["failures"], "corpus": info["corpus"]})
     return None
+
+
+@dataclass(frozen=True)
+class _PartlyMade:
+    """Some plan entries' rewrites from another build (the shipped data or a cached build); the
+    other entries are still to be rewritten.
+
+    Each entry's rewrites depend only on the entry (rewriter, version, parameters), the
+    originals and the seed: which originals an entry gets, its donors and every rewrite's
+    seed are chosen per entry. So a build that adds a rewriter to another build's plan (a user's
+    ``--rewriter``, a new entry in the default plan) rewrites with that rewriter only.
+    """
+
+    source: "Prebuilt | _CachedRewrites"
+    reused: frozenset[str]
+    """Names of the rewriters whose rewrites and failures are taken from ``source``."""
+
+
+def _same_originals(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two build configurations have the same originals and seeds (all but the plan)."""
+    return ({k: v for k, v in a.items() if k not in ("rewriters", "tasks")}
+            == {k: v for k, v in b.items() if k not in ("rewriters", "tasks")})
+
+
+def _partly_made(description: Mapping[str, Any], prebuilt_dir: Path, data_dir: Path) -> _PartlyMade | None:
+    """The build (shipped or cached) with the same originals that holds the most of this
+    configuration's plan entries, exactly as configured; None if none holds any."""
+    from rewrite_bench.prebuilt import find_prebuilt, shipped_config
+
+    sources: list[tuple[Mapping[str, Any], Callable[[], "Prebuilt | _CachedRewrites | None"]]] = []
+    shipped = shipped_config(prebuilt_dir)
+    if shipped is not None:
+        sources.append((shipped, lambda: find_prebuilt(rewrites_key(shipped), prebuilt_dir)))
+    for build_file in sorted(data_dir.glob("*/build.json")):
+        try:
+            info = json.loads(build_file.read_text(encoding="utf-8"))
+            config = info["config"]
+            cached = _CachedRewrites(build_file.parent, {"failures": info["failures"], "corpus": info["corpus"]})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a build of this version; nothing to reuse
+        sources.append((config, lambda cached=cached: cached if verify(cached.folder) is None else None))
+    best: tuple[int, _PartlyMade] | None = None
+    for config, load in sources:
+        if not isinstance(config, Mapping) or not _same_originals(config, description):
+            continue
+        held = config.get("rewriters") or []
+        reused = frozenset(entry["name"] for entry in description["rewriters"] if entry in held)
+        if reused and (best is None or len(reused) > best[0]):
+            source = load()
+            if source is not None:
+                best = (len(reused), _PartlyMade(source, reused))
+    return best[1] if best is not None else None
 
 
 def _usable(target: Path) -> BenchmarkData | None:
@@ -479,7 +563,8 @@ def export_prebuilt(data: BenchmarkData, folder: Path) -> None:
     write_prebuilt(folder, rewrites_key=rewrites_key(info["config"]), fingerprint=info["fingerprint"],
                    originals=[Original(**row) for row in data.originals().to_list()],
                    rewrites=[Rewrite(**row) for row in data.rewrites().to_list()],
-                   info={name: info[name] for name in ("failures", "corpus")})
+                   info={**{name: info[name] for name in ("failures", "corpus")},
+                         "config": rewrites_config(info["config"])})
 
 
 @dataclass(frozen=True)

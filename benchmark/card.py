@@ -68,8 +68,8 @@ def _changes_meaning(rewrite: Rewrite) -> bool:
 def _realism_section(meaning: Sequence[Mapping[str, Any]], originals: Sequence[Original],
                      rewrites: Sequence[Rewrite]) -> str:
     """The realism map: where each rewriter's rewrites fall against real neural spinners."""
-    from rewrite_bench.realism import (REAL_CONTENT_FARM_COPY, REAL_SPINNER_PERCENTILES, REAL_SPINNER_REGION,
-                                   REAL_SPINNER_SHARE_IN_REGION, REALISM_SOURCE, in_region)
+    from rewrite_bench.realism import (REAL_CONTENT_FARM_COPY, REAL_SPINNER_MODES, REAL_SPINNER_PERCENTILES,
+                                   REAL_SPINNER_REGION, REAL_SPINNER_SHARE_IN_REGION, REALISM_SOURCE, in_region)
 
     split = {o.id: o.split for o in originals}
     counts = {name: [0, 0] for name in SPLITS}
@@ -83,11 +83,18 @@ def _realism_section(meaning: Sequence[Mapping[str, Any]], originals: Sequence[O
     farm = REAL_CONTENT_FARM_COPY
     rows = [("**real neural spinners** (median of 300)", "", 300, f"{real['word_change_rate'][2]:.2f}",
              f"{real['ngram5_containment'][2]:.2f}", f"{real['minilm_cosine'][2]:.2f}",
-             f"{REAL_SPINNER_SHARE_IN_REGION:.0%}"),
+             f"{real['length_ratio'][2]:.2f}", f"{REAL_SPINNER_SHARE_IN_REGION:.0%}"),
+            *((f"real spinner, mode *{mode}*", "", "", f"{change:.2f}", f"{containment:.2f}", f"{cosine:.2f}",
+               length, "") for mode, (change, containment, cosine, length) in REAL_SPINNER_MODES.items()),
             ("**real content-farm copy**", "", 1, f"{farm['word_change_rate']:.2f}",
-             f"{farm['ngram5_containment']:.3f}", f"{farm['minilm_cosine']:.2f}", "inside")]
+             f"{farm['ngram5_containment']:.3f}", f"{farm['minilm_cosine']:.2f}", f"{farm['length_ratio']:.2f}",
+             "inside")]
+    length_ratios: dict[tuple[str, str], list[float]] = {}
+    for rw in rewrites:
+        length_ratios.setdefault((rw.rewriter, rw.strength), []).append(rw.length_ratio)
     rows += [(m["rewriter"], m["strength"], m["n"], f"{m['median_change']:.2f}", f"{m['median_containment']:.2f}",
-              f"{m['median_cosine']:.2f}", f"{m['share_in_region']:.0%}")
+              f"{m['median_cosine']:.2f}", f"{statistics.median(length_ratios[(m['rewriter'], m['strength'])]):.2f}",
+              f"{m['share_in_region']:.0%}")
              for m in meaning if "share_in_region" in m]
     percentiles = _table(("statistic", "p10", "p25", "median", "p75", "p90"),
                          [(name.replace("_", " "), *(f"{v:.2f}" for v in values)) for name, values in real.items()])
@@ -97,7 +104,7 @@ def _realism_section(meaning: Sequence[Mapping[str, Any]], originals: Sequence[O
 constants in `benchmark/realism.py`). Per rewriter and strength, over all its rewrites:
 
 {_table(("rewriter", "strength", "rewrites", "median change", "median 5-gram containment", "median MiniLM cosine",
-         "share in region"), rows)}
+         "median length ratio", "share in region"), rows)}
 
 ![Realism map: word change rate against 5-gram containment, MiniLM cosine as colour, the region drawn](realism.png)
 

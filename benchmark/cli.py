@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "  bench build --rewriter my_spinners:SynonymSpinner\n"
                                        "  bench build --verify --sample 40     rebuild 40 originals' rewrites, compare\n"
                                        "  bench build --from-scratch --executor ray:auto   rewrite on a Ray cluster\n"
-                                       "  bench build --from-scratch --export-prebuilt benchmark/prebuilt   (maintainers)")
+                                       "  bench build --export-prebuilt benchmark/prebuilt   (maintainers)")
     _add_data_args(build)
     _add_executor_args(build, "one task per batch of rewrites")
     shipped = build.add_argument_group("the shipped data (the default build's originals and rewrites, see README)")
@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     shipped.add_argument("--sample", type=int, metavar="N", default=None,
                          help="with --verify: rebuild only the rewrites of N stable, hash-chosen originals")
     shipped.add_argument("--export-prebuilt", metavar="DIR", default=None,
-                         help="with --from-scratch: write the build's originals and rewrites as the shipped data to DIR")
+                         help="write the build's originals and rewrites as the shipped data to DIR (maintainers, after "
+                              "a change to the default plan: only the changed rewriters run; with --from-scratch, all)")
 
     ev = commands.add_parser("eval", help="score a model on the benchmark's tasks", formatter_class=_Formatter,
                              epilog="examples:\n  bench eval --model tfidf\n"
@@ -236,8 +237,6 @@ def _load_data(args: argparse.Namespace, from_scratch: bool = False) -> Any:
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.sample is not None and not args.verify:
         raise BenchError("--sample picks the originals --verify rebuilds; add --verify.")
-    if args.export_prebuilt is not None and not args.from_scratch:
-        raise BenchError("--export-prebuilt writes a build made by the rewriters; add --from-scratch.")
     if args.verify:
         return _verify_build(args)
     data = _load_data(args, from_scratch=args.from_scratch)

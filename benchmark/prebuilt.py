@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 from rewrite_bench.io import atomic_directory, sha256_file
 from rewrite_bench.types import BenchError, Original, Rewrite
 
-__all__ = ["PREBUILT_DIR", "Prebuilt", "find_prebuilt", "shipped_checksums", "write_prebuilt", "Difference",
+__all__ = ["PREBUILT_DIR", "Prebuilt", "find_prebuilt", "shipped_checksums", "shipped_config", "write_prebuilt", "Difference",
            "compare_rewrites"]
 
 #: Where the shipped files live (package data, so a non-editable install has them too).
@@ -40,7 +40,7 @@ class Prebuilt:
     rewrites_key: str
     fingerprint: str
     info: Mapping[str, Any] = field(repr=False)
-    """``failures`` and ``corpus`` of the build."""
+    """``failures``, ``corpus`` and ``config`` (the configuration without the tasks) of the build."""
 
     def read(self) -> tuple[list[Original], list[Rewrite]]:
         """The originals and rewrites, in the order they were built (sorted by id)."""
@@ -65,6 +65,18 @@ def shipped_checksums(rewrites_key: str, folder: Path = PREBUILT_DIR) -> dict[st
         return None
     files = manifest.get("files")
     return dict(files) if isinstance(files, dict) else None
+
+
+def shipped_config(folder: Path = PREBUILT_DIR) -> Mapping[str, Any] | None:
+    """The configuration (without the tasks) the shipped data was built with, as its manifest
+    records it; None if there is none. Cheap (the manifest only): a build that adds rewriters
+    to the shipped plan takes the shipped rewrites of the others (``rewrite_bench.build``)."""
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+        config = manifest["info"]["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return config if isinstance(config, dict) else None
 
 
 def find_prebuilt(rewrites_key: str, folder: Path = PREBUILT_DIR) -> Prebuilt | None:

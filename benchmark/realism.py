@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-__all__ = ["Region", "REAL_SPINNER_REGION", "REAL_SPINNER_SHARE_IN_REGION", "REAL_SPINNER_PERCENTILES",
+__all__ = ["Region", "REAL_SPINNER_REGION", "REAL_SPINNER_SHARE_IN_REGION", "REAL_SPINNER_PERCENTILES", "REAL_SPINNER_MODES",
            "REAL_CONTENT_FARM_COPY", "REALISM_SOURCE", "RealismPoint", "in_region", "realism_rows",
            "plot_realism_map"]
 
@@ -45,6 +45,16 @@ REAL_SPINNER_PERCENTILES: Mapping[str, tuple[float, float, float, float, float]]
     "ngram5_containment": (0.00, 0.03, 0.08, 0.16, 0.26),
     "length_ratio": (0.59, 0.88, 0.96, 1.03, 1.32),
     "minilm_cosine": (0.84, 0.89, 0.93, 0.95, 0.97),
+}
+#: Medians (word change rate, 5-gram containment, MiniLM cosine) of the real sample per spinner
+#: mode, and what is known of each mode's length ratio.
+REAL_SPINNER_MODES: Mapping[str, tuple[float, float, float, str]] = {
+    "standard": (0.55, 0.05, 0.93, "about 1"),
+    "fluency": (0.41, 0.14, 0.96, "about 1"),
+    "formal": (0.41, 0.14, 0.95, "about 1"),
+    "creative": (0.65, 0.04, 0.90, "about 1"),
+    "shorten": (0.67, 0.05, 0.91, "well below 1"),
+    "expand": (0.41, 0.11, 0.92, "above 1"),
 }
 #: The real content-farm copy of a news opinion article (neural spinner, then republished).
 REAL_CONTENT_FARM_COPY: Mapping[str, float] = {

@@ -41,6 +41,7 @@ def test_small_build_contents(small_data):
     card = (small_data.path / "README.md").read_text()
     assert card.startswith("---\n") and "CC BY-SA" in card and small_data.fingerprint in card
     assert "### Realism map" in card and "real-spinner region" in card and "](realism.png)" in card
+    assert "median length ratio" in card and "| real spinner, mode *shorten* |  |  | 0.67 | 0.05 | 0.91 | well below 1 |" in card
     assert "## Real-world tracks" in card and "Clough" in card
     assert (small_data.path / "realism.png").read_bytes().startswith(b"\x89PNG")
 

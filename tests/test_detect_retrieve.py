@@ -44,7 +44,8 @@ def test_detect_pairs_each_original_with_one_of_its_own_rewrites(small_data, det
                 assert r["rewrite_id"].startswith(r["original_id"] + "~") and r["rewriter"] != "none"
     test_rewriters = {r["rewriter"] for r in detect["test"].to_list() if r["label"] == 1}
     assert len(test_rewriters) > 3  # the rewriters are used in turn, not always the first
-    assert {r["rewriter_seen"] for r in detect["test"].to_list() if r["label"] == 1} == {"seen", "unseen"}
+    # (That both seen and unseen rewriters appear is checked at full size, tests/test_slow.py:
+    # this build's test split has 8 originals for 48 rewriter-strength cells.)
 
 
 def test_retrieve_pool_holds_sources_and_no_source_queries_have_none(small_data, retrieve):

@@ -33,7 +33,8 @@ def test_shipped_data_is_the_default_build_and_matches_its_checksums():
     assert sum(sizes.values()) < 40 * 2**20, sizes
     manifest = json.loads((PREBUILT_DIR / "prebuilt.json").read_text())
     assert set(manifest["files"]) == {"originals.parquet", "rewrites.parquet"}
-    assert {"failures", "corpus"} <= set(manifest["info"])
+    assert {"failures", "corpus", "config"} <= set(manifest["info"])
+    assert rewrites_key(manifest["info"]["config"]) == manifest["rewrites_key"]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,49 @@ def test_a_build_derived_from_shipped_data_equals_the_build_it_was_exported_from
     assert derived.task_fingerprints == light_build.task_fingerprints
     assert (derived.path / "README.md").read_text() == (light_build.path / "README.md").read_text()
     assert (derived.path / "realism.png").read_bytes() == (light_build.path / "realism.png").read_bytes()
+
+
+def test_a_build_that_adds_a_rewriter_rewrites_with_that_one_only(light_build, exported, tmp_path, monkeypatch):
+    import rewrite_bench.build as build
+
+    more = BuildConfig(max_originals=2, base_plan=LIGHT.base_plan + (PlanEntry("web-noise", False),))
+    fewer = BuildConfig(max_originals=2, base_plan=LIGHT.base_plan[:1])
+    asked: list[list[str]] = []
+    real = build.make_rewrites
+
+    def recording(originals, plan, *args, **kwargs):
+        asked.append([entry.spec for entry in plan])
+        return real(originals, plan, *args, **kwargs)
+
+    monkeypatch.setattr(build, "make_rewrites", recording)
+    grown = load_or_build(tmp_path / "a", more, progress=False, prebuilt_dir=exported)
+    assert asked == [["web-noise"]]
+    assert grown.info["rewrites_from"].startswith("shipped data for evasion, wordnet-spin;")
+    # Exactly what a build that runs every rewriter makes.
+    whole = load_or_build(tmp_path / "b", more, progress=False, from_scratch=True)
+    assert asked[-1] == ["wordnet-spin", "evasion", "web-noise"]
+    assert grown.fingerprint == whole.fingerprint and grown.task_fingerprints == whole.task_fingerprints
+    # Dropping a rewriter rewrites nothing: the kept one's rewrites come from the shipped data.
+    shrunk = load_or_build(tmp_path / "c", fewer, progress=False, prebuilt_dir=exported)
+    assert len(asked) == 2 and set(shrunk.rewrites()["rewriter"]) == {"wordnet-spin"}
+    # Another seed has other rewrites everywhere: nothing is reused.
+    load_or_build(tmp_path / "d", replace(LIGHT, seed=1), progress=False, prebuilt_dir=exported)
+    assert asked[-1] == ["wordnet-spin", "evasion"]
+
+
+def test_a_cached_build_lends_its_rewrites_to_a_build_with_one_more_rewriter(tmp_path, monkeypatch):
+    import rewrite_bench.build as build
+
+    asked: list[list[str]] = []
+    real = build.make_rewrites
+    monkeypatch.setattr(build, "make_rewrites",
+                        lambda originals, plan, *a, **k: asked.append([e.spec for e in plan]) or real(originals, plan, *a, **k))
+    no_shipped = tmp_path / "none"
+    first = load_or_build(tmp_path / "cache", LIGHT, progress=False, prebuilt_dir=no_shipped)
+    more = BuildConfig(max_originals=2, base_plan=LIGHT.base_plan + (PlanEntry("web-noise", False),))
+    grown = load_or_build(tmp_path / "cache", more, progress=False, prebuilt_dir=no_shipped)
+    assert asked == [["wordnet-spin", "evasion"], ["web-noise"]]
+    assert grown.info["rewrites_from"] == f"cached build {first.path.name} for evasion, wordnet-spin; the rewriters for the others"
 
 
 def test_another_configuration_does_not_use_the_shipped_data(exported):
@@ -116,7 +160,6 @@ def test_verify_without_shipped_data_for_the_configuration_says_so(tmp_path):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["build", "--sample", "3"], "--sample picks the originals --verify rebuilds"),
-    (["build", "--export-prebuilt", "x"], "--export-prebuilt writes a build made by the rewriters"),
     (["build", "--verify", "--sample", "0"], "--sample must be >= 1"),
 ])
 def test_build_option_errors(argv, message, tmp_path, capsys):

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from rewrite_bench.realism import (
+    REAL_SPINNER_MODES,
     REAL_SPINNER_PERCENTILES,
     REAL_SPINNER_REGION,
     RealismPoint,
@@ -27,6 +28,14 @@ def test_region_constants_are_the_published_ones():
     assert in_region(medians["word_change_rate"], medians["ngram5_containment"], medians["minilm_cosine"])
     for values in REAL_SPINNER_PERCENTILES.values():
         assert list(values) == sorted(values)
+
+
+def test_spinner_modes_spread_around_the_overall_medians():
+    # The six modes' medians bracket the whole sample's: no single mode is "the" real spinner.
+    for k, name in enumerate(("word_change_rate", "ngram5_containment", "minilm_cosine")):
+        per_mode = [values[k] for values in REAL_SPINNER_MODES.values()]
+        assert min(per_mode) <= REAL_SPINNER_PERCENTILES[name][2] <= max(per_mode), name
+    assert REAL_SPINNER_MODES["shorten"][3] == "well below 1"
 
 
 @pytest.mark.parametrize(("change", "containment", "cosine", "inside"), [

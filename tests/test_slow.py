@@ -45,11 +45,20 @@ def test_default_build_has_the_promised_size(full_data):
     labels = test["label"]
     assert sum(labels) >= 2000 and len(labels) - sum(labels) >= 2000
     assert abs(sum(labels) / (len(labels) - sum(labels)) - 1) < 0.01  # balanced
+    # Issue 12: the real-spinner regime is a real share of the test positives, not a token few.
+    in_region = sum(1 for label, hard in zip(labels, test["hard"]) if label == 1 and hard == "hard")
+    assert in_region >= 1000 and in_region >= 0.10 * sum(labels), (in_region, sum(labels))
     for split in ("train", "dev"):
         assert len(full_data.task("pair")[split]) > 0
     for span_task in ("align", "distortion"):  # items from the shipped rewrites' recorded edits
         test = full_data.task(span_task)["test"]
         assert len(test) >= 2000 and 0 < sum(test["label"]) < len(test), span_task
+
+
+def test_detect_test_split_draws_rewrites_of_every_rewriter(full_data):
+    positives = [r for r in full_data.task("detect")["test"].to_list() if r["label"] == 1]
+    assert {r["rewriter_seen"] for r in positives} == {"seen", "unseen"}
+    assert {r["rewriter"] for r in positives} == set(full_data.rewrites()["rewriter"])
 
 
 def test_committed_results_are_from_this_build(full_data):
