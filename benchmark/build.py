@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from rewrite_bench import __version__
 from rewrite_bench.io import atomic_directory, sha256_file, stable_json
-from rewrite_bench.realism import RealismPoint, plot_realism_map, realism_rows
+from rewrite_bench.realism import RealismPoint, meaning_cosines, plot_realism_map, realism_rows
 from rewrite_bench.registry import TASKS, load_target
 from rewrite_bench.rewriting import PlanEntry, RewriteFailure, make_rewriter, make_rewrites
 from rewrite_bench.types import BenchError, Original, Rewrite, Task
@@ -33,14 +34,16 @@ if TYPE_CHECKING:
 
     from rewrite_bench.prebuilt import Prebuilt
 
-__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_config", "rewrites_key", "measure_meaning",
+__all__ = ["DATA_VERSION", "DEFAULT_PLAN", "BuildConfig", "BenchmarkData", "load_or_build", "fingerprint_rows", "rewrites_config", "rewrites_key", "measure_meaning", "remeasure_shipped_meaning",
            "export_prebuilt", "verify_against_prebuilt", "Verification", "record_shipped_edits"]
 
 #: Bumped when the way data are built changes in a way the config does not capture.
 #: 2: a task's fingerprint covers only its own rows, name and version (see ``_build``).
 #: 3: the card has the realism map (table and ``realism.png``); no row of any task changes.
 #: 4: every rewrite stores its MiniLM cosine to its source; the card's figures cover all rewrites.
-DATA_VERSION = "4"
+#: 5: each rewrite's cosine is measured as it is made, its text encoded alone (a batch of one):
+#:    27 of the 30,084 shipped cosines moved in their 4th place; no task row changed.
+DATA_VERSION = "5"
 
 #: The default build's rewriters. Unseen ones (False) are applied to test originals only, so
 #: test measures generalisation to rewriters that train and dev never show.
@@ -183,42 +186,58 @@ def _limit_originals(originals: list[Original], max_originals: int | None) -> li
     return kept
 
 
-#: Rewrites embedded per step of the meaning measurement (a progress bar step; a stable
-#: chunking keeps the rounded cosines the same from build to build).
-MEANING_CHUNK = 1024
+def _one_thread() -> None:
+    """A measuring worker runs MiniLM on one thread (unless ``$REWRITE_BENCH_THREADS`` says
+    otherwise): the workers share the CPUs, and two threads each on two cores ran at half speed."""
+    from rewrite_bench.embeddings import THREADS_ENV
+
+    os.environ.setdefault(THREADS_ENV, "1")
 
 
-def measure_meaning(originals: Sequence[Original], rewrites: Sequence[Rewrite], progress: bool = False) -> list[Rewrite]:
-    """Every rewrite with its MiniLM cosine to its source (first 256 word pieces), 4 places.
+def _measure_group(job: tuple[str, list[str]]) -> list[float]:
+    return meaning_cosines(*job)
+
+
+def measure_meaning(originals: Sequence[Original], rewrites: Sequence[Rewrite], progress: bool = False,
+                    workers: int | None = None) -> list[Rewrite]:
+    """Every rewrite with its MiniLM cosine to its source (:func:`rewrite_bench.realism.meaning_cosines`).
 
     The meaning coordinate of the realism map and of the ``hard`` slice: measured for every
     rewrite, not a sample, so a rewrite's place inside or outside the real-spinner region is
-    a recorded fact about it.
+    a recorded fact about it. A build measures its rewrites while making them
+    (``make_rewrites(measure=True)``); this measures rewrites made elsewhere, e.g. the shipped
+    ones again after a change of the measurement (``perf/cold_build.py --remeasure-meaning``),
+    in ``workers`` processes of one thread each (default: one per CPU). Each number depends on
+    its texts alone, so the split into processes does not change it.
     """
     from dataclasses import replace
 
-    from rewrite_bench.embeddings import embed
+    from rewrite_bench.executors import process_pool
 
-    source_ids = sorted({rw.source_id for rw in rewrites})
     text = {o.id: o.text for o in originals}
-    anchors = dict(zip(source_ids, embed([text[i] for i in source_ids])))
+    groups: dict[str, list[Rewrite]] = {}
+    for rw in rewrites:
+        groups.setdefault(rw.source_id, []).append(rw)
+    jobs = [(text[source], [rw.text for rw in group]) for source, group in groups.items()]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(rewrites), desc="meaning (MiniLM cosine)", unit="text", file=sys.stderr, leave=False)
-    out: list[Rewrite] = []
-    try:
-        for start in range(0, len(rewrites), MEANING_CHUNK):
-            chunk = rewrites[start : start + MEANING_CHUNK]
-            vectors = embed([rw.text for rw in chunk])
-            out += [replace(rw, meaning_cosine=round(float(anchors[rw.source_id] @ v), 4)) for rw, v in zip(chunk, vectors)]
-            if bar is not None:
-                bar.update(len(chunk))
-    finally:
+        bar = tqdm(total=len(jobs), desc="meaning (MiniLM cosine)", unit="original", file=sys.stderr, leave=False)
+    cosine: dict[str, float] = {}
+    with ExitStack() as stack:
         if bar is not None:
-            bar.close()
-    return out
+            stack.callback(bar.close)
+        results: Iterable[list[float]] = map(_measure_group, jobs)
+        if workers > 1:
+            pool = stack.enter_context(process_pool(workers, initializer=_one_thread))
+            results = pool.map(_measure_group, jobs, chunksize=4)
+        for group, values in zip(groups.values(), results):
+            cosine.update((rw.id, value) for rw, value in zip(group, values))
+            if bar is not None:
+                bar.update()
+    return [replace(rw, meaning_cosine=cosine[rw.id]) for rw in rewrites]
 
 
 def meaning_preservation(rewrites: Sequence[Rewrite]) -> tuple[list[dict[str, Any]], list[RealismPoint]]:
@@ -268,9 +287,8 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
         if todo:
             made, made_failures = make_rewrites(originals, todo, config.seed,
                                                 cache_dir=str(target.parent.parent / "rewriter-cache"),
-                                                slow_cap=config.max_originals, progress=progress)
-            say(f"{len(made)} new rewrites ({len(made_failures)} could not be made); measuring their meaning ...")
-            made = measure_meaning(originals, made, progress)
+                                                slow_cap=config.max_originals, progress=progress, measure=True)
+            say(f"{len(made)} new rewrites, their meaning measured ({len(made_failures)} could not be made)")
         rewrites = sorted([r for r in shipped if r.rewriter in prebuilt.reused] + made, key=lambda r: r.id)
         failures = sorted([f for f in (RewriteFailure(**f) for f in source.info["failures"])
                            if f.rewriter in prebuilt.reused] + made_failures,
@@ -287,12 +305,11 @@ def _build(config: BuildConfig, description: Mapping[str, Any], key: str, target
         originals, corpus_stats = corpus.load_originals_with_stats(seed=config.seed)
         corpus_record = asdict(corpus_stats)
         originals = _limit_originals(originals, config.max_originals)
+        say("rewriting, and measuring each rewrite's meaning (MiniLM cosine to its source) as it is made ...")
         rewrites, failures = make_rewrites(originals, config.plan, config.seed,
                                            cache_dir=str(target.parent.parent / "rewriter-cache"),
-                                           slow_cap=config.max_originals, progress=progress)
+                                           slow_cap=config.max_originals, progress=progress, measure=True)
         say(f"{len(rewrites)} rewrites of {len(originals)} originals ({len(failures)} could not be made)")
-        say("measuring meaning preservation (MiniLM cosine of every rewrite to its source) ...")
-        rewrites = measure_meaning(originals, rewrites, progress)
     meaning, realism_points = meaning_preservation(rewrites)
 
     original_rows = [asdict(o) for o in originals]
@@ -609,7 +626,7 @@ def verify_against_prebuilt(cache_dir: Path, config: BuildConfig = BuildConfig()
         originals = _limit_originals(corpus.load_originals(seed=config.seed), config.max_originals)
         chosen = _sample_ids([o.id for o in originals], sample, config.seed)
         rewrites, _ = make_rewrites(originals, config.plan, config.seed, cache_dir=str(cache_dir / "rewriter-cache"),
-                                    slow_cap=config.max_originals, progress=progress, only=chosen)
+                                    slow_cap=config.max_originals, progress=progress, only=chosen, measure=True)
         shipped_rewrites = [r for r in shipped_rewrites if r.source_id in chosen]
     old = {o.id: o.text for o in shipped_originals}
     new = {o.id: o.text for o in originals}
@@ -631,7 +648,7 @@ def record_shipped_edits(cache_dir: Path, config: BuildConfig = BuildConfig(), *
     """
     from dataclasses import replace
 
-    from rewrite_bench.prebuilt import PREBUILT_DIR, compare_rewrites, find_prebuilt, write_prebuilt
+    from rewrite_bench.prebuilt import PREBUILT_DIR, compare_rewrites, find_prebuilt
 
     folder = prebuilt_dir or PREBUILT_DIR
     key = rewrites_key(describe_config(config))
@@ -641,17 +658,59 @@ def record_shipped_edits(cache_dir: Path, config: BuildConfig = BuildConfig(), *
     originals, shipped = prebuilt.read()
     rebuilt, _ = make_rewrites(originals, config.plan, config.seed, cache_dir=str(cache_dir / "rewriter-cache"),
                                workers=workers, slow_cap=config.max_originals, progress=progress)
-    differences = compare_rewrites(shipped, rebuilt)
+    differences = [d for d in compare_rewrites(shipped, rebuilt) if d.kind != "meaning"]
     edits = {r.id: r.edits for r in rebuilt}
     unusable = {d.id for d in differences}
     rewrites = [replace(r, edits="" if r.id in unusable else edits.get(r.id, "")) for r in shipped]
-    # The build fingerprint as a build from these files will compute it (tasks included).
+    _rewrite_shipped(folder, prebuilt, originals, rewrites, config, progress)
+    return Verification(originals=frozenset(o.id for o in originals), n_rewrites=len(shipped), differences=differences)
+
+
+def remeasure_shipped_meaning(config: BuildConfig = BuildConfig(), *, progress: bool = True,
+                              prebuilt_dir: Path | None = None, workers: int | None = None) -> list[str]:
+    """Measure the meaning of every shipped rewrite again (after a change of how it is
+    measured, which bumps :data:`DATA_VERSION`) and write it into the shipped data under this
+    code's key; returns the ids whose cosine changed.
+
+    The shipped data must be this configuration's apart from its data version. Texts, edits
+    and the other measurements stay. Where a cosine moves across the region's threshold a task
+    row changes too (its ``hard`` flag), and with it that task's fingerprint: the caller sees
+    it in the build's task fingerprints.
+    """
+    from rewrite_bench.prebuilt import PREBUILT_DIR, find_prebuilt, shipped_config
+
+    folder = prebuilt_dir or PREBUILT_DIR
+    current = rewrites_config(describe_config(config))
+    stored = shipped_config(folder)
+    if stored is None or _but_version(stored) != _but_version(current):
+        raise BenchError(f"{folder} holds no shipped data of this build configuration (apart from its data "
+                         f"version); nothing to measure.")
+    prebuilt = find_prebuilt(rewrites_key(stored), folder)
+    if prebuilt is None:
+        raise BenchError(f"{folder}: its manifest's key does not match its configuration; re-export it.")
+    originals, shipped = prebuilt.read()
+    measured = measure_meaning(originals, shipped, progress, workers)
+    changed = [new.id for old, new in zip(shipped, measured) if old.meaning_cosine != new.meaning_cosine]
+    if changed or stored != current:
+        _rewrite_shipped(folder, prebuilt, originals, measured, config, progress)
+    return changed
+
+
+def _but_version(description: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in description.items() if name != "data_version"}
+
+
+def _rewrite_shipped(folder: Path, prebuilt: "Prebuilt", originals: Sequence[Original], rewrites: Sequence[Rewrite],
+                     config: BuildConfig, progress: bool) -> None:
+    """Write ``rewrites`` as the shipped data in ``folder``, with the fingerprint a build from them computes."""
+    from rewrite_bench.prebuilt import write_prebuilt
+
+    current = rewrites_config(describe_config(config))
+    key, info = rewrites_key(current), {**prebuilt.info, "config": current}
     with tempfile.TemporaryDirectory() as scratch:
         write_prebuilt(Path(scratch) / "prebuilt", rewrites_key=key, fingerprint=prebuilt.fingerprint,
-                       originals=originals, rewrites=rewrites, info=prebuilt.info)
+                       originals=originals, rewrites=rewrites, info=info)
         data = load_or_build(Path(scratch) / "cache", config, progress=progress,
                              prebuilt_dir=Path(scratch) / "prebuilt")
         fingerprint = data.fingerprint
-    write_prebuilt(folder, rewrites_key=key, fingerprint=fingerprint, originals=originals, rewrites=rewrites,
-                   info=prebuilt.info)
-    return Verification(originals=frozenset(o.id for o in originals), n_rewrites=len(shipped), differences=differences)
+    write_prebuilt(folder, rewrites_key=key, fingerprint=fingerprint, originals=originals, rewrites=rewrites, info=info)

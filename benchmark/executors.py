@@ -26,13 +26,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, T
 from rewrite_bench.types import BenchError
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     import numpy as np
 
     from rewrite_bench.models import LoadedModel
     from rewrite_bench.types import TaskMetadata
 
 __all__ = ["Executor", "LocalExecutor", "RayExecutor", "parse_executor", "use_executor", "current_executor",
-           "import_ray"]
+           "import_ray", "process_pool"]
 
 T = TypeVar("T")
 
@@ -45,6 +47,23 @@ class LocalExecutor:
 
     def describe(self) -> str:
         return "local"
+
+
+def process_pool(workers: int, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> "ProcessPoolExecutor":
+    """The local executor's process pool: ``workers`` processes started from a fresh interpreter
+    (``forkserver``), never forked from this one.
+
+    Why: a process that has run torch on more than one thread (MiniLM, e.g. for a rewrite's
+    meaning measured in this process) cannot be forked safely: the child's torch thread pool
+    waits forever for threads the fork did not copy. Module-level functions, picklable
+    arguments and the caller's ``sys.path`` reach the workers as with a fork.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=initializer, initargs=initargs)
 
 
 @dataclass(frozen=True)

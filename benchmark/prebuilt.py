@@ -14,6 +14,7 @@ task items from these files in seconds instead of rewriting;
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -140,8 +141,9 @@ class Difference:
 
     id: str
     kind: str
-    """``text`` (different output), ``edits`` (the same output, other recorded edits), ``missing``
-    (shipped, not rebuilt) or ``extra`` (rebuilt, not shipped)."""
+    """``text`` (different output), ``edits`` (the same output, other recorded edits), ``meaning``
+    (the same output, another MiniLM cosine), ``missing`` (shipped, not rebuilt) or ``extra``
+    (rebuilt, not shipped)."""
     detail: str
 
 
@@ -151,9 +153,13 @@ def _first_difference(shipped: str, rebuilt: str, width: int = 60) -> str:
     return f"at character {at}: shipped {shipped[start:start + width]!r} / rebuilt {rebuilt[start:start + width]!r}"
 
 
+def _measured(rewrite: Rewrite) -> bool:
+    return not math.isnan(rewrite.meaning_cosine)
+
+
 def compare_rewrites(shipped: Sequence[Rewrite], rebuilt: Sequence[Rewrite]) -> list[Difference]:
-    """Every rewrite whose text differs (or, where both sides stored them, whose edits differ),
-    or that only one side has, sorted by id."""
+    """Every rewrite whose text differs (or, where both sides stored them, whose edits or
+    measured meaning differ), or that only one side has, sorted by id."""
     old = {r.id: r for r in shipped}
     new = {r.id: r for r in rebuilt}
     out = []
@@ -166,4 +172,7 @@ def compare_rewrites(shipped: Sequence[Rewrite], rebuilt: Sequence[Rewrite]) -> 
             out.append(Difference(rid, "text", _first_difference(old[rid].text, new[rid].text)))
         elif old[rid].edits and new[rid].edits and old[rid].edits != new[rid].edits:
             out.append(Difference(rid, "edits", "the same text, but the rewriter reports other edits"))
+        elif _measured(old[rid]) and _measured(new[rid]) and old[rid].meaning_cosine != new[rid].meaning_cosine:
+            out.append(Difference(rid, "meaning", f"the same text, but MiniLM cosine {new[rid].meaning_cosine} "
+                                                  f"here against {old[rid].meaning_cosine} shipped"))
     return out

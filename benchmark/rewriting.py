@@ -12,8 +12,7 @@ import inspect
 import os
 import random
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from rewrite_bench.io import hash_rank, stable_json
@@ -72,14 +71,26 @@ def _make_single(spec: str, cache_dir: str | None) -> Rewriter:
     return target
 
 
-def make_rewriter(spec: str, cache_dir: str | None = None) -> Rewriter:
-    """An instance for a plan spec; ``a+b`` becomes a :class:`rewrite_bench.rewriters.chain.Chain`."""
+def make_rewriter(spec: str, cache_dir: str | None = None, shared: dict[str, Rewriter] | None = None) -> Rewriter:
+    """An instance for a plan spec; ``a+b`` becomes a :class:`rewrite_bench.rewriters.chain.Chain`.
+
+    ``shared`` (single specs to instances) lets the specs of one plan use one instance per
+    rewriter: ``paraphrase`` and ``paraphrase+shorten`` then share what ``paraphrase``
+    remembers about a text (its round trips), which never changes an output.
+    """
+    def single(part: str) -> Rewriter:
+        if shared is None:
+            return _make_single(part, cache_dir)
+        if part not in shared:
+            shared[part] = _make_single(part, cache_dir)
+        return shared[part]
+
     parts = spec.split("+")
     if len(parts) == 1:
-        return _make_single(spec, cache_dir)
+        return single(spec)
     from rewrite_bench.rewriters.chain import Chain
 
-    return Chain([_make_single(part, cache_dir) for part in parts])
+    return Chain([single(part) for part in parts])
 
 
 def rewrite_seed(seed: int, original_id: str, rewriter: str, strength: str) -> int:
@@ -180,42 +191,66 @@ def _rewrite_one(original: Original, rewriter: Rewriter, entry: PlanEntry, stren
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(plan: Sequence[PlanEntry], cache_dir: str | None, threads: int | None = None) -> None:
+def _init_worker(plan: Sequence[PlanEntry], cache_dir: str | None, measure: bool = False,
+                 threads: int | None = None) -> None:
     if threads is not None:
         # Rewriters that run a neural model (paraphrase's meaning checks) use this many threads:
         # the workers share the CPUs, and torch threads that wait on a busy core are slower than none.
         os.environ.setdefault("REWRITE_BENCH_THREADS", str(threads))
-    _WORKER["rewriters"] = {entry.spec: make_rewriter(entry.spec, cache_dir) for entry in plan}
-    _WORKER["key"] = (tuple(plan), cache_dir)
+    shared: dict[str, Rewriter] = {}
+    _WORKER["rewriters"] = {entry.spec: make_rewriter(entry.spec, cache_dir, shared) for entry in plan}
+    _WORKER["measure"] = measure
+    _WORKER["key"] = (tuple(plan), cache_dir, measure)
 
 
-def _run_job(job: tuple[Original, PlanEntry, int, str | None]) -> list[Rewrite | RewriteFailure]:
-    original, entry, seed, donor = job
-    rewriter = _WORKER["rewriters"][entry.spec]
-    return [_rewrite_one(original, rewriter, entry, strength, params, seed, donor)
-            for strength, params in rewriter.strengths.items()]
+#: One unit of work: an original, the plan entries applied to it (in plan order), the build
+#: seed and the original's donor text.
+Job = tuple[Original, tuple[PlanEntry, ...], int, str | None]
 
 
-def _run_batch(plan: tuple[PlanEntry, ...], cache_dir: str | None,
-               jobs: list[tuple[Original, PlanEntry, int, str | None]]) -> list[Rewrite | RewriteFailure]:
+def _run_job(job: Job) -> list[Rewrite | RewriteFailure]:
+    """Every planned rewrite of one original. One process makes them all, one after another,
+    so what the rewriters remember about a text is used while it is still remembered:
+    ``paraphrase`` and its chains share the original's round trips and sentence embeddings,
+    which a job per (original, entry) spread over the workers would compute again per chain."""
+    original, entries, seed, donor = job
+    outputs = [_rewrite_one(original, _WORKER["rewriters"][entry.spec], entry, strength, params, seed, donor)
+               for entry in entries for strength, params in _WORKER["rewriters"][entry.spec].strengths.items()]
+    if not _WORKER["measure"]:
+        return outputs
+    from rewrite_bench.realism import meaning_cosines
+
+    made = [i for i, output in enumerate(outputs) if isinstance(output, Rewrite)]
+    cosines = meaning_cosines(original.text, [outputs[i].text for i in made])  # type: ignore[union-attr]
+    for i, cosine in zip(made, cosines):
+        outputs[i] = replace(outputs[i], meaning_cosine=cosine)  # type: ignore[type-var]
+    return outputs
+
+
+def _run_batch(plan: tuple[PlanEntry, ...], cache_dir: str | None, measure: bool,
+               jobs: list[Job]) -> list[Rewrite | RewriteFailure]:
     """A batch of jobs in a Ray task; a reused worker process keeps its rewriters."""
-    if _WORKER.get("key") != (tuple(plan), cache_dir):
-        _init_worker(plan, cache_dir)  # Ray gives each task one CPU and sets OMP_NUM_THREADS to match
+    if _WORKER.get("key") != (tuple(plan), cache_dir, measure):
+        _init_worker(plan, cache_dir, measure)  # Ray gives each task one CPU and sets OMP_NUM_THREADS to match
     return [output for job in jobs for output in _run_job(job)]
 
 
-def _describe_batch(jobs: list[tuple[Original, PlanEntry, int, str | None]]) -> str:
+def _describe_batch(jobs: list[Job]) -> str:
     from rewrite_bench.io import show_ids
 
     return (f"rewriting originals {show_ids([job[0].id for job in jobs])} "
-            f"with {sorted({job[1].spec for job in jobs})}")
+            f"with {sorted({entry.spec for job in jobs for entry in job[1]})}")
 
 
 def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed: int, *,
                   cache_dir: str | None = None, workers: int | None = None, slow_cap: int | None = None,
-                  progress: bool = False, only: Collection[str] | None = None,
+                  progress: bool = False, only: Collection[str] | None = None, measure: bool = False,
                   executor: "Executor | None" = None) -> tuple[list[Rewrite], list[RewriteFailure]]:
     """Every planned rewriter at every strength on its originals, in a stable order.
+
+    ``measure``: also measure each rewrite's meaning (:func:`rewrite_bench.realism.meaning_cosines`)
+    in the worker that made it, right after making it: the measurement then runs on every CPU
+    while other originals are still being rewritten, instead of as a phase of its own.
 
     ``only`` (original ids) makes just the rewrites of those originals, exactly as the whole
     build makes them: which originals each rewriter gets and every donor are still chosen
@@ -230,25 +265,29 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
     """
     resolved = resolve_plan(plan, originals, seed, cache_dir, slow_cap)
     donors = donors_for(originals, seed)
-    jobs = [(original, entry, seed, donors.get(original.id)) for entry, _, chosen in resolved for original in chosen
-            if only is None or original.id in only]
-    from rewrite_bench.executors import RayExecutor, current_executor
+    applied: dict[str, list[PlanEntry]] = {}
+    for entry, _, chosen in resolved:
+        for original in chosen:
+            applied.setdefault(original.id, []).append(entry)
+    jobs: list[Job] = [(original, tuple(applied[original.id]), seed, donors.get(original.id)) for original in originals
+                       if original.id in applied and (only is None or original.id in only)]
+    from rewrite_bench.executors import RayExecutor, current_executor, process_pool
 
     executor = executor or current_executor()
     if isinstance(executor, RayExecutor):
-        outputs = list(executor.map_batches(_run_batch, jobs, fixed=(tuple(plan), cache_dir),
+        outputs = list(executor.map_batches(_run_batch, jobs, fixed=(tuple(plan), cache_dir, measure),
                                             describe=_describe_batch, progress=progress, desc="rewriting"))
         return _sorted_outputs(outputs)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) // 50 or 1))
+    workers = max(1, min(workers or os.cpu_count() or 1, sum(len(job[1]) for job in jobs) // 50 or 1))
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(jobs), desc="rewriting", unit="text", file=sys.stderr, leave=False)
+        bar = tqdm(total=len(jobs), desc="rewriting", unit="original", file=sys.stderr, leave=False)
     outputs: list[Rewrite | RewriteFailure] = []
     try:
         if workers == 1:
-            _init_worker(plan, cache_dir)
+            _init_worker(plan, cache_dir, measure)
             results: Iterable[list[Rewrite | RewriteFailure]] = map(_run_job, jobs)
             for result in results:
                 outputs.extend(result)
@@ -256,9 +295,9 @@ def make_rewrites(originals: Sequence[Original], plan: Sequence[PlanEntry], seed
                     bar.update()
         else:
             threads = max(1, (os.cpu_count() or 1) // workers)
-            with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                     initargs=(tuple(plan), cache_dir, threads)) as pool:
-                for result in pool.map(_run_job, jobs, chunksize=8):
+            with process_pool(workers, initializer=_init_worker,
+                              initargs=(tuple(plan), cache_dir, measure, threads)) as pool:
+                for result in pool.map(_run_job, jobs, chunksize=2):
                     outputs.extend(result)
                     if bar is not None:
                         bar.update()

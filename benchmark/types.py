@@ -74,7 +74,8 @@ class Rewrite:
     """Rewrite word count / source word count."""
     meaning_cosine: float = float("nan")
     """MiniLM cosine to the source (first 256 word pieces of each), rounded to 4 places: set for
-    every rewrite by the build (``rewrite_bench.build.measure_meaning``); NaN until then."""
+    every rewrite by the build (``rewrite_bench.realism.meaning_cosines``, as each rewrite is
+    made); NaN until then."""
     edits: str = ""
     """Where each part of the rewrite came from, as the rewriter reported it
     (``rewrite_bench.rewriters.provenance.encode_spans``; ``decode_spans`` reads it back), or

@@ -15,6 +15,12 @@ edits (``rewrite_bench.build.record_shipped_edits``): the shipped measurements s
 meaning measurement (half of a cold build) is skipped, and DIR is rewritten with the edits.
 
     python perf/cold_build.py --cache /tmp/cold --record-edits benchmark/prebuilt
+
+``--remeasure-meaning DIR`` measures the MiniLM cosine of every shipped rewrite in DIR again
+(``rewrite_bench.build.remeasure_shipped_meaning``, after a change of how it is measured) and
+writes what changed into DIR; texts, edits and the other measurements stay.
+
+    python perf/cold_build.py --remeasure-meaning benchmark/prebuilt
 """
 from __future__ import annotations
 
@@ -26,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rewrite_bench.build import BuildConfig, export_prebuilt, load_or_build, record_shipped_edits
+from rewrite_bench.build import (BuildConfig, export_prebuilt, load_or_build, record_shipped_edits,
+                                 remeasure_shipped_meaning)
 
 
 def main() -> None:
@@ -35,9 +42,19 @@ def main() -> None:
     parser.add_argument("--export-prebuilt", type=Path, default=None, metavar="DIR")
     parser.add_argument("--record-edits", type=Path, default=None, metavar="DIR",
                         help="only remake the shipped rewrites in DIR to record their edits, and write them there")
+    parser.add_argument("--remeasure-meaning", type=Path, default=None, metavar="DIR",
+                        help="only measure the meaning of the shipped rewrites in DIR again, and write it there")
     args = parser.parse_args()
-    if args.record_edits is not None and args.export_prebuilt is not None:
-        parser.error("--record-edits writes DIR itself; leave out --export-prebuilt")
+    if sum(a is not None for a in (args.record_edits, args.export_prebuilt, args.remeasure_meaning)) > 1:
+        parser.error("--record-edits, --remeasure-meaning and --export-prebuilt each write DIR; give one")
+    if args.remeasure_meaning is not None:
+        started = time.perf_counter()
+        changed = remeasure_shipped_meaning(prebuilt_dir=args.remeasure_meaning)
+        print(f"measured the meaning of the shipped rewrites again in {(time.perf_counter() - started) / 60:.1f} min "
+              f"wall; {len(changed)} cosines changed{' and were written' if changed else ''}:")
+        for rewrite_id in changed[:50]:
+            print(f"  {rewrite_id}")
+        return
 
     cache = args.cache or Path(tempfile.mkdtemp(prefix="rewrite-bench-cold-"))
     started, cpu_started = time.perf_counter(), os.times()

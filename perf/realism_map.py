@@ -17,7 +17,6 @@ from pathlib import Path
 
 from rewrite_bench.build import DEFAULT_PLAN
 from rewrite_bench.corpus import load_originals
-from rewrite_bench.embeddings import paired_cosine
 from rewrite_bench.io import resolve_cache_dir
 from rewrite_bench.realism import REAL_SPINNER_PERCENTILES, RealismPoint, plot_realism_map, realism_rows
 from rewrite_bench.rewriting import PlanEntry, make_rewrites
@@ -35,18 +34,18 @@ def main() -> None:
     test = [o for o in load_originals() if o.split == "test"]
     sample = [o for domain in sorted({o.domain for o in test})
               for o in [o for o in test if o.domain == domain][: args.per_domain]]
-    source = {o.id: o.text for o in sample}
     cache = str(resolve_cache_dir(None) / "rewriter-cache")
     points, seconds = [], {}
     for spec in specs:
         started = time.perf_counter()
-        rewrites, failures = make_rewrites(sample, [PlanEntry(spec, False)], seed=0, cache_dir=cache, workers=1)
+        # Measured as the build measures them (each rewrite's cosine, as it is made).
+        rewrites, failures = make_rewrites(sample, [PlanEntry(spec, False)], seed=0, cache_dir=cache, workers=1,
+                                           measure=True)
         seconds[spec] = (time.perf_counter() - started) / max(1, len(rewrites) + len(failures))
-        cosines = paired_cosine([r.text for r in rewrites], [source[r.source_id] for r in rewrites])
-        points += [RealismPoint(r.rewriter, r.strength, r.word_change_rate, r.ngram5_overlap, c)
-                   for r, c in zip(rewrites, cosines)]
-        print(f"{spec}: {len(rewrites)} rewrites, {len(failures)} failures, {seconds[spec]:.2f} s per rewrite",
-              flush=True)
+        points += [RealismPoint(r.rewriter, r.strength, r.word_change_rate, r.ngram5_overlap, r.meaning_cosine)
+                   for r in rewrites]
+        print(f"{spec}: {len(rewrites)} rewrites, {len(failures)} failures, {seconds[spec]:.2f} s per rewrite "
+              f"(its meaning measurement included)", flush=True)
     real = REAL_SPINNER_PERCENTILES
     print(f"\n{len(sample)} originals ({args.per_domain} per domain); real neural spinners (median): change "
           f"{real['word_change_rate'][2]:.2f}, containment {real['ngram5_containment'][2]:.2f}, "

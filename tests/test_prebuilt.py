@@ -178,6 +178,50 @@ def test_verify_names_a_rewrite_whose_stored_edits_differ_and_ignores_data_witho
     assert compare_rewrites([unstored], [base]) == [] and compare_rewrites([base], [base]) == []
 
 
+def test_verify_names_a_rewrite_whose_meaning_was_measured_otherwise_and_ignores_unmeasured_ones():
+    from rewrite_bench.prebuilt import compare_rewrites
+
+    base = Rewrite("a~spin~light", "a", "spin", "1.0", "light", "{}", 1, True, "text", 0.5, 0.5, 1.0, 0.9312)
+    other = replace(base, meaning_cosine=0.9313)
+    differences = compare_rewrites([base], [other])
+    assert [(d.id, d.kind) for d in differences] == [("a~spin~light", "meaning")]
+    assert "0.9313 here against 0.9312 shipped" in differences[0].detail
+    assert compare_rewrites([base], [replace(base, meaning_cosine=float("nan"))]) == []
+
+
+def test_remeasuring_the_shipped_meaning_restores_a_wrong_cosine_and_nothing_else(light_build, exported, tmp_path):
+    from rewrite_bench.build import remeasure_shipped_meaning
+
+    shipped = find_prebuilt(rewrites_key(describe_config(LIGHT)), exported)
+    originals, rewrites = shipped.read()
+    wrong = rewrites[1]
+    folder = tmp_path / "prebuilt"
+    write_prebuilt(folder, rewrites_key=shipped.rewrites_key, fingerprint=shipped.fingerprint, originals=originals,
+                   rewrites=[replace(r, meaning_cosine=0.1) if r.id == wrong.id else r for r in rewrites],
+                   info=shipped.info)
+    assert remeasure_shipped_meaning(LIGHT, progress=False, prebuilt_dir=folder, workers=1) == [wrong.id]
+    again = find_prebuilt(rewrites_key(describe_config(LIGHT)), folder)
+    assert again.read()[1] == rewrites and again.fingerprint == light_build.fingerprint
+    assert remeasure_shipped_meaning(LIGHT, progress=False, prebuilt_dir=folder, workers=1) == []
+
+
+def test_remeasuring_takes_shipped_data_of_an_older_data_version_and_writes_it_under_this_ones(exported, tmp_path):
+    from rewrite_bench.build import rewrites_config, remeasure_shipped_meaning
+
+    shipped = find_prebuilt(rewrites_key(describe_config(LIGHT)), exported)
+    originals, rewrites = shipped.read()
+    older = {**rewrites_config(describe_config(LIGHT)), "data_version": "0"}
+    folder = tmp_path / "prebuilt"
+    write_prebuilt(folder, rewrites_key=rewrites_key(older), fingerprint=shipped.fingerprint, originals=originals,
+                   rewrites=rewrites, info={**shipped.info, "config": older})
+    assert find_prebuilt(rewrites_key(describe_config(LIGHT)), folder) is None
+    assert remeasure_shipped_meaning(LIGHT, progress=False, prebuilt_dir=folder, workers=1) == []
+    assert find_prebuilt(rewrites_key(describe_config(LIGHT)), folder).read()[1] == rewrites
+    other = BuildConfig(max_originals=3, base_plan=LIGHT.base_plan)
+    with pytest.raises(BenchError, match="holds no shipped data of this build configuration"):
+        remeasure_shipped_meaning(other, progress=False, prebuilt_dir=folder, workers=1)
+
+
 def test_a_re_export_is_not_hidden_by_a_build_cached_from_the_previous_one(exported, tmp_path):
     # The same rewrites exported again, here without their edits (as the shipped data was before
     # `perf/cold_build.py --record-edits`): a cache holding a build of the first export must not serve it.

@@ -116,3 +116,33 @@ def test_donors_come_from_the_same_split_and_domain():
     donors = donors_for(_originals(), seed=0)
     assert donors["o1"] == _originals()[3].text  # the only other test news original
     assert "o2" not in donors and "o0" not in donors  # nothing else in their split and domain
+
+
+def test_the_specs_of_a_plan_share_one_instance_per_rewriter():
+    # What paraphrase remembers about a text (its round trips) then serves its chains too.
+    shared: dict = {}
+    alone = make_rewriter("paraphrase", None, shared)
+    chain = make_rewriter("paraphrase+web-noise", None, shared)
+    twice = make_rewriter("web-noise+web-noise", None, shared)
+    assert chain.parts[0] is alone and twice.parts == (chain.parts[1], chain.parts[1])
+    assert make_rewriter("paraphrase") is not alone  # without a shared dict: a fresh instance
+
+
+def test_measured_rewrites_carry_the_cosine_a_later_measurement_gives(user_rewriters):
+    # Measured in the worker while rewriting, or afterwards in one or two processes: one number,
+    # because each text is encoded on its own.
+    from rewrite_bench.build import measure_meaning
+    from rewrite_bench.realism import meaning_cosines
+
+    plan = [PlanEntry(f"{user_rewriters}:Upper", True)]
+    measured, _ = make_rewrites(_originals(), plan, seed=3, workers=1, measure=True)
+    plain, _ = make_rewrites(_originals(), plan, seed=3, workers=1)
+    assert [r.text for r in measured] == [r.text for r in plain]
+    assert all(0.5 < r.meaning_cosine < 1.0 for r in measured)
+    assert all(r.meaning_cosine != r.meaning_cosine for r in plain)  # NaN: not measured
+    assert measure_meaning(_originals(), plain, workers=1) == measured
+    assert measure_meaning(_originals(), plain, workers=2) == measured
+    first = measured[0]
+    source = _originals()[0].text
+    assert meaning_cosines(source, [first.text]) == [first.meaning_cosine]
+    assert meaning_cosines(source, [r.text for r in measured if r.source_id == "o0"][::-1])[-1] == first.meaning_cosine
