@@ -188,7 +188,8 @@ def _limit_originals(originals: list[Original], max_originals: int | None) -> li
 
 def _one_thread() -> None:
     """A measuring worker runs MiniLM on one thread (unless ``$REWRITE_BENCH_THREADS`` says
-    otherwise): the workers share the CPUs, and two threads each on two cores ran at half speed."""
+    otherwise): the workers share the CPUs. Two workers of two threads each on two cores
+    measured 5.8 texts/s, two of one thread 18.5 (1,572 shipped rewrites, start-up included)."""
     from rewrite_bench.embeddings import THREADS_ENV
 
     os.environ.setdefault(THREADS_ENV, "1")
@@ -658,7 +659,7 @@ def record_shipped_edits(cache_dir: Path, config: BuildConfig = BuildConfig(), *
     originals, shipped = prebuilt.read()
     rebuilt, _ = make_rewrites(originals, config.plan, config.seed, cache_dir=str(cache_dir / "rewriter-cache"),
                                workers=workers, slow_cap=config.max_originals, progress=progress)
-    differences = [d for d in compare_rewrites(shipped, rebuilt) if d.kind != "meaning"]
+    differences = compare_rewrites(shipped, rebuilt)  # texts and edits: the rebuilt rewrites are not measured
     edits = {r.id: r.edits for r in rebuilt}
     unusable = {d.id for d in differences}
     rewrites = [replace(r, edits="" if r.id in unusable else edits.get(r.id, "")) for r in shipped]
